@@ -1,0 +1,5 @@
+"""netbill: the ISP billing and network-management platform."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,42 @@
+"""Log in with a username or a mobile number (01711…, +8801711…, 8801711…)."""
+
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Q
+
+from netbill.core.phone import try_normalize_mobile
+
+from .models import User
+
+
+class UsernameOrMobileBackend(ModelBackend):
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if not username or password is None:
+            return None
+        query = Q(username__iexact=username.strip())
+        mobile = try_normalize_mobile(username)
+        if mobile:
+            query |= Q(mobile=mobile)
+        users = list(User.objects.select_related("tenant").filter(query)[:2])
+        if len(users) != 1:
+            # Run the hasher anyway so that timing does not reveal unknown usernames.
+            User().set_password(password)
+            return None
+        user = users[0]
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+    def user_can_authenticate(self, user):
+        """Inactive users and users of a suspended ISP cannot log in."""
+        if not super().user_can_authenticate(user):
+            return False
+        return user.tenant_id is None or user.tenant.is_active
+
+    def get_user(self, user_id):
+        user = User.objects.select_related("tenant", "operator").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate_session(user) else None
+
+    @staticmethod
+    def user_can_authenticate_session(user):
+        # A suspended tenant's sessions are cut by the middleware, with a message.
+        return user.is_active

@@ -1,0 +1,67 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from netbill.core.models import AuditLog
+
+from .models import Operator, User
+
+
+class OperatorTable(tables.Table):
+    name = tables.Column(linkify=True)
+    parent = tables.Column(verbose_name=_("Under"))
+    balance = tables.Column(verbose_name=_("Balance"))
+    credit_limit = tables.Column(verbose_name=_("Credit limit"))
+    actions = tables.TemplateColumn(
+        template_name="accounts/_operator_actions.html", verbose_name="", orderable=False
+    )
+
+    class Meta:
+        model = Operator
+        fields = [
+            "name",
+            "kind",
+            "parent",
+            "mobile",
+            "email",
+            "balance",
+            "credit_limit",
+            "is_active",
+        ]
+        attrs = {"class": "table table-sm table-hover align-middle"}
+
+    def __init__(self, *args, show_money=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not show_money:
+            self.exclude = ("balance", "credit_limit")
+
+
+class UserTable(tables.Table):
+    username = tables.Column(linkify=True)
+    operator = tables.Column(verbose_name=_("Operator"))
+
+    class Meta:
+        model = User
+        fields = ["username", "name", "role", "operator", "mobile", "is_active", "last_login"]
+        attrs = {"class": "table table-sm table-hover align-middle"}
+
+
+class AuditLogTable(tables.Table):
+    created_at = tables.DateTimeColumn(verbose_name=_("When"), format="Y-m-d H:i")
+    actor_repr = tables.Column(verbose_name=_("User"))
+    impersonator_repr = tables.Column(verbose_name=_("Via Get Access by"))
+    changes = tables.TemplateColumn(
+        template_name="accounts/_audit_changes.html", verbose_name=_("Changes"), orderable=False
+    )
+
+    class Meta:
+        model = AuditLog
+        fields = [
+            "created_at",
+            "actor_repr",
+            "impersonator_repr",
+            "action",
+            "object_type",
+            "object_repr",
+            "changes",
+        ]
+        attrs = {"class": "table table-sm align-middle"}

@@ -1,0 +1,18 @@
+"""/api/v1/: the root router, the OpenAPI schema and Swagger UI (served offline)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from netbill.accounts.api.views import ApiKeyViewSet, OperatorViewSet, UserViewSet
+
+router = DefaultRouter()
+router.register("operators", OperatorViewSet, basename="operator")
+router.register("users", UserViewSet, basename="user")
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
+
+urlpatterns = [
+    path("v1/", include((router.urls, "api"), namespace="api")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

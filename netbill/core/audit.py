@@ -1,0 +1,78 @@
+"""The audit trail: every service write calls `audit_record`."""
+
+import datetime
+import decimal
+import uuid
+
+from django.db import models
+from django.db.models.fields.files import FieldFile
+
+from .context import current_actor
+from .models import AuditLog
+
+# Never copied into the audit log, whatever the model.
+SECRET_FIELDS = {"password", "api_password", "secret", "key_hash", "radius_secret"}
+
+
+def _jsonable(value):
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, FieldFile):
+        return value.name or None
+    return value
+
+
+def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
+    """The concrete field values of `obj`, JSON-ready, secrets left out."""
+    data = {}
+    for field in obj._meta.concrete_fields:
+        name = field.attname
+        if name in SECRET_FIELDS or field.name in SECRET_FIELDS:
+            continue
+        if fields is not None and field.name not in fields and name not in fields:
+            continue
+        data[field.name] = _jsonable(getattr(obj, name))
+    return data
+
+
+def audit_record(
+    *,
+    tenant,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    object_type: str | None = None,
+    object_repr: str | None = None,
+) -> AuditLog:
+    """Write one audit entry; the impersonator (if any) comes from the request context."""
+    ctx = current_actor()
+    impersonator = None
+    if ctx.impersonator_id:
+        from django.contrib.auth import get_user_model
+
+        impersonator = get_user_model()._base_manager.filter(pk=ctx.impersonator_id).first()
+    actor_obj = actor if getattr(actor, "pk", None) else None
+    entry = AuditLog(
+        tenant=tenant,
+        actor=actor_obj,
+        actor_repr=str(actor_obj.get_username()) if actor_obj else "system",
+        impersonator=impersonator,
+        impersonator_repr=impersonator.get_username() if impersonator else "",
+        action=action,
+        object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
+        before=before,
+        after=after,
+        ip=ctx.ip,
+    )
+    entry.save()
+    return entry

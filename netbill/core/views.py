@@ -1,0 +1,213 @@
+"""Base views: every panel page is one of these (NetBox's pattern).
+
+The permission check lives in `as_view()`, around the whole view, so a subclass that
+overrides `dispatch`, `get` or `post` still cannot skip it. Every concrete subclass must
+name its `permission_required` (checked when the class is defined). Object views fetch
+through `restrict()`: an object outside the user's tenant or subtree answers 404.
+"""
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView, TemplateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from .exceptions import BusinessRuleError
+from .permissions import BY_CODE, can, restrict
+
+
+class BaseView(View):
+    """A panel page that needs a logged-in user holding `permission_required`."""
+
+    permission_required: str | None = None
+    # Pages for NOC users live under /admin/noc/ and use the NOC layout.
+    panel = "main"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("abstract"):
+            return
+        code = cls.permission_required
+        if not code:
+            raise ImproperlyConfigured(f"{cls.__name__} must set permission_required.")
+        if code not in BY_CODE:
+            raise ImproperlyConfigured(f"{cls.__name__}: unknown permission code {code!r}.")
+
+    abstract = True
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        view = super().as_view(**initkwargs)
+
+        @functools.wraps(view)
+        def guarded(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not can(request.user, cls.permission_required):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        guarded.view_class = cls
+        guarded.permission_required = cls.permission_required
+        return guarded
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["panel"] = self.panel
+        return context
+
+
+class PanelTemplateView(BaseView, TemplateView):
+    abstract = True
+
+
+class RestrictedQuerysetMixin:
+    """`get_queryset()` is the model's queryset restricted to the user's reach.
+
+    Querysets are built per request (`get_base_queryset`), never at import time: a
+    tenant-owned manager refuses to build one outside a scope.
+    """
+
+    model = None
+
+    def get_base_queryset(self):
+        if self.model is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} needs a model.")
+        return self.model._default_manager.all()
+
+    def get_queryset(self):
+        return restrict(self.get_base_queryset(), self.request.user, self.permission_required)
+
+
+class ObjectListView(RestrictedQuerysetMixin, BaseView, SingleTableMixin, FilterView):
+    """A filterable, paginated table of objects within reach."""
+
+    abstract = True
+    paginate_by = 50
+    template_name = "core/object_list.html"
+    title = ""
+    create_url_name: str | None = None
+    create_permission: str | None = None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = self.title or self.model._meta.verbose_name_plural.title()
+        if self.create_url_name and (
+            self.create_permission is None or can(self.request.user, self.create_permission)
+        ):
+            context["create_url_name"] = self.create_url_name
+        return context
+
+
+class ObjectView(RestrictedQuerysetMixin, BaseView, DetailView):
+    """One object within reach; anything else is 404."""
+
+    abstract = True
+
+
+class ObjectEditView(RestrictedQuerysetMixin, BaseView, FormView):
+    """Create (no pk in the URL) or edit an object through one service call.
+
+    Subclasses implement `save(form, instance)`, which calls the service and returns the
+    object. A BusinessRuleError re-renders the form with the message; nothing is saved
+    because the service runs in one transaction.
+    """
+
+    abstract = True
+    template_name = "core/object_edit.html"
+    success_message = _("Saved.")
+    # Service field name → form field name, where they differ.
+    service_field_map: dict[str, str] = {}
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self):
+        pk = self.kwargs.get("pk")
+        if pk is None:
+            return None
+        return get_object_or_404(self.get_queryset(), pk=pk)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        if self.object is not None:
+            kwargs["instance"] = self.object
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            obj = self.save(form, self.object)
+        except BusinessRuleError as exc:
+            add_service_error(form, exc, self.service_field_map)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return HttpResponseRedirect(self.get_success_url(obj))
+
+    def save(self, form, instance):
+        raise NotImplementedError
+
+    def get_success_url(self, obj=None):
+        return obj.get_absolute_url()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["object"] = self.object
+        model = self.model
+        if self.object is None:
+            context["title"] = _("Create %(model)s") % {"model": model._meta.verbose_name}
+        else:
+            context["title"] = _("Edit %(object)s") % {"object": self.object}
+        return context
+
+
+class ObjectActionView(RestrictedQuerysetMixin, BaseView):
+    """A POST-only verb on one object (activate, add balance…) calling one service."""
+
+    abstract = True
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        obj = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        try:
+            message = self.perform(obj)
+        except BusinessRuleError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if message:
+                messages.success(request, message)
+        return HttpResponseRedirect(self.get_success_url(obj))
+
+    def perform(self, obj) -> str | None:
+        raise NotImplementedError
+
+    def get_success_url(self, obj):
+        return obj.get_absolute_url()
+
+
+def add_service_error(form, exc: BusinessRuleError, field_map: dict | None = None) -> None:
+    """Show a service's error on the form: on its field if the form has it, else on top."""
+    field_map = field_map or {}
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.error_dict.items():
+        name = field_map.get(field, field)
+        messages_ = [m for e in errors for m in e.messages]
+        form.add_error(name if name in form.fields else None, messages_)
+
+
+def object_or_404(queryset, user, code, **lookup):
+    """Fetch one object the user may `code`, or 404 (for views that are not ObjectViews)."""
+    obj = restrict(queryset, user, code).filter(**lookup).first()
+    if obj is None:
+        raise Http404
+    return obj

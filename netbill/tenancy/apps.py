@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TenancyConfig(AppConfig):
+    name = "netbill.tenancy"
+    label = "tenancy"
+    verbose_name = _("Tenancy")
+
+    def ready(self):
+        from netbill.core.menu import MenuItem, register
+
+        register(
+            MenuItem(_("Settings"), _("Company Settings"), "tenancy:company", "editCompany"),
+        )

@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.urls import include, path
+
+from netbill.reports.views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("", include("netbill.accounts.urls")),
+    path("", include("netbill.tenancy.urls")),
+    path("", include("netbill.reports.urls")),
+    path("", include("netbill.monitoring.urls")),
+    path("api/", include("netbill.api.urls")),
+    path("hijack/", include("hijack.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
