@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from netbill.core.models import AuditLog
+from netbill.core.tables import MoneyColumn
 
 from .models import Operator, User
 
@@ -9,8 +10,8 @@ from .models import Operator, User
 class OperatorTable(tables.Table):
     name = tables.Column(linkify=True)
     parent = tables.Column(verbose_name=_("Under"))
-    balance = tables.Column(verbose_name=_("Balance"))
-    credit_limit = tables.Column(verbose_name=_("Credit limit"))
+    balance = MoneyColumn(verbose_name=_("Balance"))
+    credit_limit = MoneyColumn(verbose_name=_("Credit limit"))
     actions = tables.TemplateColumn(
         template_name="accounts/_operator_actions.html", verbose_name="", orderable=False
     )

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scope
 
@@ -38,8 +39,13 @@ class TenantScopeMiddleware:
             actor = Actor(
                 user_id=user.pk, impersonator_id=impersonator_id(request), ip=_client_ip(request)
             )
-            with acting(actor), scope(tenant=user.tenant_id):
-                return self.get_response(request)
+            # Times are stored in UTC and shown in the ISP's own zone (Asia/Dhaka by default).
+            timezone.activate(user.tenant.zone)
+            try:
+                with acting(actor), scope(tenant=user.tenant_id):
+                    return self.get_response(request)
+            finally:
+                timezone.deactivate()
         actor = Actor(user_id=user.pk if user.is_authenticated else None, ip=_client_ip(request))
         with acting(actor):
             return self.get_response(request)

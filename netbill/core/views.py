@@ -96,6 +96,12 @@ class ObjectListView(RestrictedQuerysetMixin, BaseView, SingleTableMixin, Filter
     create_url_name: str | None = None
     create_permission: str | None = None
 
+    def get_template_names(self):
+        # HTMX filter requests swap only the table (the filter form asks with hx-get).
+        if getattr(self.request, "htmx", False) and not self.request.htmx.boosted:
+            return ["core/_object_table.html"]
+        return super().get_template_names()
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["title"] = self.title or self.model._meta.verbose_name_plural.title()

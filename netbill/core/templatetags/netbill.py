@@ -4,6 +4,7 @@ register = template.Library()
 
 _CLASSES = {
     "select": "form-select",
+    "nullbooleanselect": "form-select",
     "selectmultiple": "form-select",
     "checkbox": "form-check-input",
     "clearablefile": "form-control",
@@ -19,3 +20,16 @@ def nb_widget(field):
         css += " is-invalid"
     existing = field.field.widget.attrs.get("class", "")
     return field.as_widget(attrs={"class": f"{existing} {css}".strip()})
+
+
+@register.filter
+def money(value):
+    """12345.5 → "12,345.50" (the currency code is shown beside it by the template)."""
+    from decimal import Decimal, InvalidOperation
+
+    from netbill.core.money import quantize
+
+    try:
+        return f"{quantize(Decimal(str(value if value is not None else 0))):,.2f}"
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
