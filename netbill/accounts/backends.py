@@ -5,7 +5,23 @@ from django.db.models import Q
 
 from netbill.core.phone import try_normalize_mobile
 
-from .models import User
+from .models import Operator, User
+
+
+def inactive_node_above(user) -> bool:
+    """Whether the user's operator node, or any node above it, is deactivated."""
+    if not user.operator_id:
+        return False
+    path = user.operator.path
+    ancestors = [
+        f"/{'/'.join(path.strip('/').split('/')[: i + 1])}/"
+        for i in range(path.strip("/").count("/") + 1)
+    ]
+    # Read before any tenant scope exists (this is the login itself); the filter names
+    # the user's own tenant explicitly.
+    return Operator._base_manager.filter(
+        tenant_id=user.tenant_id, path__in=ancestors, is_active=False
+    ).exists()
 
 
 class UsernameOrMobileBackend(ModelBackend):
@@ -27,10 +43,13 @@ class UsernameOrMobileBackend(ModelBackend):
         return None
 
     def user_can_authenticate(self, user):
-        """Inactive users and users of a suspended ISP cannot log in."""
+        """Inactive users, users of a suspended ISP and users below a deactivated operator
+        cannot log in."""
         if not super().user_can_authenticate(user):
             return False
-        return user.tenant_id is None or user.tenant.is_active
+        if user.tenant_id is None:
+            return True
+        return user.tenant.is_active and not inactive_node_above(user)
 
     def get_user(self, user_id):
         user = User.objects.select_related("tenant", "operator").filter(pk=user_id).first()
@@ -38,5 +57,6 @@ class UsernameOrMobileBackend(ModelBackend):
 
     @staticmethod
     def user_can_authenticate_session(user):
-        # A suspended tenant's sessions are cut by the middleware, with a message.
-        return user.is_active
+        # A suspended tenant's sessions are cut by the middleware, with a message; a
+        # session below a deactivated operator simply ends.
+        return user.is_active and not inactive_node_above(user)

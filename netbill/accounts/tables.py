@@ -1,4 +1,7 @@
 import django_tables2 as tables
+from django.middleware.csrf import get_token
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from netbill.core.models import AuditLog
@@ -12,9 +15,7 @@ class OperatorTable(tables.Table):
     parent = tables.Column(verbose_name=_("Under"))
     balance = MoneyColumn(verbose_name=_("Balance"))
     credit_limit = MoneyColumn(verbose_name=_("Credit limit"))
-    actions = tables.TemplateColumn(
-        template_name="accounts/_operator_actions.html", verbose_name="", orderable=False
-    )
+    actions = tables.Column(verbose_name="", orderable=False, empty_values=(), accessor="pk")
 
     class Meta:
         model = Operator
@@ -30,10 +31,35 @@ class OperatorTable(tables.Table):
         ]
         attrs = {"class": "table table-sm table-hover align-middle"}
 
-    def __init__(self, *args, show_money=False, **kwargs):
+    def __init__(self, *args, show_money=False, request=None, access_users=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.request_ = request
+        # operator pk → the login user the viewer may enter with Get Access.
+        self.access_users = access_users or {}
         if not show_money:
             self.exclude = ("balance", "credit_limit")
+
+    def render_actions(self, record):
+        open_link = format_html(
+            '<a class="btn btn-sm btn-outline-secondary" href="{}">{}</a>',
+            record.get_absolute_url(),
+            _("Open"),
+        )
+        login = self.access_users.get(record.pk)
+        if login is None or self.request_ is None:
+            return open_link
+        return format_html(
+            '{} <form method="post" action="{}" class="d-inline">'
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<input type="hidden" name="user_pk" value="{}">'
+            '<input type="hidden" name="next" value="/">'
+            '<button class="btn btn-sm btn-warning" type="submit">{}</button></form>',
+            open_link,
+            reverse("hijack:acquire"),
+            get_token(self.request_),
+            login.pk,
+            _("Get Access"),
+        )
 
 
 class UserTable(tables.Table):

@@ -93,7 +93,13 @@ class OperatorListView(ObjectListView):
         return Operator.objects.select_related("parent").exclude(kind=Kind.ROOT)
 
     def get_table_kwargs(self):
-        return {"show_money": can(self.request.user, "operators.balance")}
+        user = self.request.user
+        logins = User.in_tenant.select_related("operator").filter(
+            operator__in=self.object_list, role__in=[Role.OPERATOR, Role.SUB_OPERATOR]
+        )
+        access = {u.operator_id: u for u in logins if may_get_access(hijacker=user, hijacked=u)}
+        return {"show_money": can(user, "operators.balance"), "request": self.request,
+                "access_users": access}
 
 
 class OperatorView(ObjectView):
