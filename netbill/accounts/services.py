@@ -385,7 +385,7 @@ def user_update(*, user: User, by: User, data: dict) -> User:
     allowed = {"name", "mobile", "email", "is_active"}
     if set(data) - allowed:
         raise BusinessRuleError(_("These fields cannot be changed here."))
-    _require(by, _manage_code_for(user), user)
+    _require(by, manage_code_for(user), user)
     if user.pk == by.pk and data.get("is_active") is False:
         raise BusinessRuleError(_("You cannot deactivate your own account."))
     with transaction.atomic():
@@ -408,15 +408,14 @@ def user_update(*, user: User, by: User, data: dict) -> User:
     return target
 
 
-def _manage_code_for(user: User) -> str:
-    return {
-        Role.MANAGER: "managers.manage",
-        Role.CARD_DISTRIBUTOR: "managers.manage",
-        Role.NOC: "noc_users.manage",
-        Role.SALES_MANAGER: "sales_managers.manage",
+def manage_code_for(user: User) -> str:
+    """The permission code needed to edit this user's account."""
+    codes = {
+        **STAFF_ROLE_CODES,
         Role.SUB_OPERATOR: "sub_operators.manage",
         Role.OPERATOR: "operators.edit",
-    }.get(user.role, "permissions.manage")
+    }
+    return codes.get(user.role, "permissions.manage")
 
 
 # Special permissions

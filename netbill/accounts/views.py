@@ -351,7 +351,7 @@ class UserView(ObjectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         target, user = self.object, self.request.user
-        context["can_edit"] = can(user, services._manage_code_for(target), target) and (
+        context["can_edit"] = can(user, services.manage_code_for(target), target) and (
             target.pk != user.pk
         )
         context["can_permissions"] = can(user, "permissions.manage", target) and (
@@ -368,7 +368,7 @@ class UserEditView(ObjectEditView):
 
     def get_object(self):
         obj = super().get_object()
-        if not can(self.request.user, services._manage_code_for(obj), obj):
+        if not can(self.request.user, services.manage_code_for(obj), obj):
             raise PermissionDenied
         return obj
 

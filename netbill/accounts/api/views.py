@@ -98,7 +98,7 @@ class UserViewSet(
     def get_object(self):
         obj = super().get_object()
         if self.action in ("update", "partial_update") and not can(
-            self.request.user, services._manage_code_for(obj), obj
+            self.request.user, services.manage_code_for(obj), obj
         ):
             self.permission_denied(self.request)
         return obj

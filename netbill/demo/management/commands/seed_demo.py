@@ -13,6 +13,7 @@ from netbill.accounts import services
 from netbill.accounts.choices import OperatorKindChoices as Kind
 from netbill.accounts.choices import UserRoleChoices as Role
 from netbill.accounts.models import Operator, User
+from netbill.accounts.roles import ROLE_DEFAULTS
 from netbill.tenancy.models import Tenant
 from netbill.tenancy.services import tenant_update_company
 
@@ -116,14 +117,7 @@ class Command(BaseCommand):
                 password=DEMO_PASSWORD,
                 name="Sumon (NOC)",
                 mobile="01311000006",
-                codes={
-                    "routers.view",
-                    "routers.manage",
-                    "ip_pools.manage",
-                    "monitoring.view",
-                    "customers.view",
-                    "customers.disconnect",
-                },
+                codes=set(ROLE_DEFAULTS[Role.NOC]),
             )
             sales = services.staff_user_create(
                 by=admin,
