@@ -157,6 +157,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# One failure counter per account, whether typed as username (any case) or mobile number.
+AXES_USERNAME_CALLABLE = "netbill.accounts.backends.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
@@ -191,8 +193,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # Celery: Redis or RabbitMQ in production; kombu's SQLAlchemy transport on an SQLite file
 # for `make run` (no broker server to install).
-CELERY_BROKER_URL = os.environ.get(
-    "CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
+# An empty CELERY_BROKER_URL (as CI matrices set it) means the default, like DATABASE_URL.
+CELERY_BROKER_URL = (
+    os.environ.get("CELERY_BROKER_URL") or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
 )
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 CELERY_TASK_IGNORE_RESULT = True
@@ -245,4 +248,3 @@ LOGGING = {
 NETBILL_DEFAULT_CURRENCY = "BDT"
 NETBILL_DEFAULT_TIME_ZONE = "Asia/Dhaka"
 NETBILL_DEFAULT_PHONE_REGION = "BD"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # transitional until Django 6

@@ -24,15 +24,38 @@ def inactive_node_above(user) -> bool:
     ).exists()
 
 
+def matching_users(login: str) -> list[User]:
+    """At most two users whose username (any case) or mobile number (any form) is `login`."""
+    query = Q(username__iexact=login.strip())
+    mobile = try_normalize_mobile(login)
+    if mobile:
+        query |= Q(mobile=mobile)
+    return list(User.objects.select_related("tenant").filter(query)[:2])
+
+
+def lockout_username(request, credentials=None) -> str | None:
+    """The name django-axes counts failed logins under (AXES_USERNAME_CALLABLE).
+
+    One account is one counter however its login is typed: otherwise "A-GA", "a-ga" and
+    each way of writing the mobile number would each get their own five guesses.
+    """
+    login = (credentials or {}).get("username")
+    if login is None and request is not None:
+        login = getattr(request, "POST", {}).get("username")
+    login = (login or "").strip()
+    if not login:
+        return None
+    users = matching_users(login)
+    if len(users) == 1:
+        return users[0].username.lower()
+    return try_normalize_mobile(login) or login.lower()
+
+
 class UsernameOrMobileBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not username or password is None:
             return None
-        query = Q(username__iexact=username.strip())
-        mobile = try_normalize_mobile(username)
-        if mobile:
-            query |= Q(mobile=mobile)
-        users = list(User.objects.select_related("tenant").filter(query)[:2])
+        users = matching_users(username)
         if len(users) != 1:
             # Run the hasher anyway so that timing does not reveal unknown usernames.
             User().set_password(password)

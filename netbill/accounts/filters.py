@@ -1,17 +1,23 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from netbill.core.models import AuditLog
+from netbill.core.permissions import restrict
 
 from .choices import OperatorKindChoices, UserRoleChoices
 from .models import Operator, User
+
+ACTIVE_CHOICES = [("", _("Any")), ("true", _("Active")), ("false", _("Inactive"))]
 
 
 class OperatorFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     kind = django_filters.ChoiceFilter(choices=OperatorKindChoices.choices)
-    is_active = django_filters.BooleanFilter()
+    is_active = django_filters.BooleanFilter(
+        label=_("Active"), widget=forms.Select(choices=ACTIVE_CHOICES)
+    )
 
     class Meta:
         model = Operator
@@ -26,7 +32,9 @@ class OperatorFilterSet(django_filters.FilterSet):
 class UserFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     role = django_filters.ChoiceFilter(choices=UserRoleChoices.choices)
-    is_active = django_filters.BooleanFilter()
+    is_active = django_filters.BooleanFilter(
+        label=_("Active"), widget=forms.Select(choices=ACTIVE_CHOICES)
+    )
 
     class Meta:
         model = User
@@ -41,8 +49,9 @@ class UserFilterSet(django_filters.FilterSet):
 class AuditLogFilterSet(django_filters.FilterSet):
     actor = django_filters.ModelChoiceFilter(
         label=_("User"),
+        # Only the people whose entries the viewer may read (its own subtree).
         queryset=lambda request: (
-            User.in_tenant.filter(tenant_id=request.user.tenant_id)
+            restrict(User.in_tenant.all(), request.user, "activity_log.view")
             if request
             else User.in_tenant.none()
         ),

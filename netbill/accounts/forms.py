@@ -6,7 +6,7 @@ from netbill.core.permissions import BY_CODE, can, restrict
 
 from .choices import OperatorKindChoices as Kind
 from .models import Operator, User
-from .roles import grantable_codes
+from .roles import ROLE_DEFAULTS, grantable_codes
 
 
 class LoginForm(AuthenticationForm):
@@ -15,6 +15,31 @@ class LoginForm(AuthenticationForm):
         max_length=150,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if self._suspended_isp():
+                raise forms.ValidationError(
+                    _("This ISP account is suspended. Contact the platform administrator."),
+                    code="tenant_suspended",
+                ) from None
+            raise
+
+    def _suspended_isp(self) -> bool:
+        """Right password, but the user's ISP is suspended: say so instead of "wrong
+        password" (only someone who knows the password learns it)."""
+        from .backends import matching_users
+
+        users = matching_users(self.cleaned_data.get("username") or "")
+        password = self.cleaned_data.get("password") or ""
+        return (
+            len(users) == 1
+            and users[0].tenant_id is not None
+            and not users[0].tenant.is_active
+            and users[0].check_password(password)
+        )
 
 
 class _LoginFieldsMixin(forms.Form):
@@ -151,8 +176,17 @@ class PermissionsForm(forms.Form):
     def __init__(self, *args, target=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = grantable_codes(target.role)
+        if user is not None:
+            # Offer only what the granter may hand out: its own codes, or the target role's
+            # defaults (which it may leave on or switch off).
+            allowed &= user.permission_codes | ROLE_DEFAULTS.get(target.role, frozenset())
         self.fields["codes"].choices = code_choices(allowed)
         self.fields["codes"].initial = sorted(target.permission_codes & allowed)
+        # Codes the granter cannot see stay as they are when it saves.
+        self.kept_codes = frozenset(target.permission_codes - allowed)
+
+    def chosen_codes(self) -> set[str]:
+        return set(self.cleaned_data["codes"]) | self.kept_codes
 
 
 class TenantCreateForm(forms.Form):

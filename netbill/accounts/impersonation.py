@@ -11,6 +11,8 @@ from django.dispatch import receiver
 from hijack.signals import hijack_ended, hijack_started
 
 from netbill.core.audit import audit_record
+from netbill.core.context import Actor, acting, current_actor
+from netbill.core.middleware import impersonator_id
 from netbill.core.permissions import can, in_reach
 
 from .choices import UserRoleChoices as Role
@@ -53,7 +55,12 @@ def _audit_started(sender, hijacker, hijacked, request, **kwargs):
 
 @receiver(hijack_ended)
 def _audit_ended(sender, hijacker, hijacked, request, **kwargs):
-    with transaction.atomic():
+    # The request began inside the access now ended; the entry belongs to the user the
+    # session returns to, as itself (or still through an outer Get Access).
+    back = Actor(
+        user_id=hijacker.pk, impersonator_id=impersonator_id(request), ip=current_actor().ip
+    )
+    with acting(back), transaction.atomic():
         audit_record(
             tenant=hijacked.tenant,
             actor=hijacker,

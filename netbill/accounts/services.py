@@ -49,6 +49,17 @@ def _require(by: User, code: str, obj=None) -> None:
         raise OutOfReach(_("This is outside your reach."), code="out_of_reach")
 
 
+def _full_clean(obj, **kwargs) -> None:
+    """`full_clean()`, with its errors raised as a BusinessRuleError so that views and the
+    API show them as field errors (a bare ValidationError would be a server error)."""
+    try:
+        obj.full_clean(**kwargs)
+    except BusinessRuleError:
+        raise
+    except ValidationError as exc:
+        raise BusinessRuleError(exc.message_dict) from exc
+
+
 def _clean_mobile(mobile: str | None, *, exclude_user: User | None = None) -> str | None:
     if not mobile:
         return None
@@ -88,7 +99,7 @@ def _new_user(*, tenant, role, operator, username, password, name, mobile, email
     )
     _check_new_login(username, password, user)
     user.set_password(password)
-    user.full_clean(exclude=["password"])
+    _full_clean(user, exclude=["password"])
     user.save()
     return user
 
@@ -123,7 +134,7 @@ def tenant_onboard(
         raise BusinessRuleError({"slug": [_("This short name is taken.")]})
     with transaction.atomic():
         tenant = Tenant(name=name, slug=slug)
-        tenant.full_clean()
+        _full_clean(tenant)
         tenant.save()
         # A platform admin works outside any tenant; the rows below belong to the tenant
         # just made, so their validation queries run in its scope.
@@ -144,7 +155,7 @@ def _onboard_root(
     tenant, admin_username, admin_password, admin_name, admin_mobile, admin_email, by, name
 ):
     root = Operator(tenant=tenant, name=name, kind=Kind.ROOT, path="/")
-    root.full_clean(exclude=["path"])
+    _full_clean(root, exclude=["path"])
     root.save()
     _set_path(root)
     admin = _new_user(
@@ -207,6 +218,8 @@ def operator_create(
         raise BusinessRuleError({"kind": [_("Choose operator or sub-operator.")]})
     if credit_limit and not can(by, "operators.credit_limit"):
         raise BusinessRuleError({"credit_limit": [_("You may not set credit limits.")]})
+    if quantize(credit_limit or 0) < 0:
+        raise BusinessRuleError({"credit_limit": [_("The credit limit cannot be negative.")]})
     with transaction.atomic():
         node = Operator(
             tenant_id=by.tenant_id,
@@ -221,7 +234,7 @@ def operator_create(
         )
         if Operator.objects.filter(name__iexact=name).exists():
             raise BusinessRuleError({"name": [_("An operator with this name already exists.")]})
-        node.full_clean(exclude=["path", "mobile"])
+        _full_clean(node, exclude=["path", "mobile"])
         node.save()
         _set_path(node)
         login = _new_user(
@@ -267,8 +280,12 @@ def operator_update(*, operator: Operator, by: User, data: dict) -> Operator:
     with transaction.atomic():
         node = Operator.objects.select_for_update().get(pk=operator.pk)
         before = snapshot(node, OPERATOR_FIELDS)
+        own_login = User.in_tenant.filter(
+            operator=node, role__in=[Role.OPERATOR, Role.SUB_OPERATOR]
+        ).first()
         if "mobile" in data:
-            data["mobile"] = _clean_mobile(data["mobile"]) or ""
+            # The node's own login carries the same number: it is not a clash.
+            data["mobile"] = _clean_mobile(data["mobile"], exclude_user=own_login) or ""
         if (
             "name" in data
             and Operator.objects.filter(name__iexact=data["name"]).exclude(pk=node.pk).exists()
@@ -276,13 +293,16 @@ def operator_update(*, operator: Operator, by: User, data: dict) -> Operator:
             raise BusinessRuleError({"name": [_("An operator with this name already exists.")]})
         for field, value in data.items():
             setattr(node, field, value)
-        node.full_clean(exclude=["path"])
+        _full_clean(node, exclude=["path"])
         node.save()
         if "is_active" in data:
             # The node's own login follows the node.
             User.in_tenant.filter(
                 operator=node, role__in=[Role.OPERATOR, Role.SUB_OPERATOR]
             ).update(is_active=node.is_active)
+        if "mobile" in data and own_login is not None:
+            # So does its mobile, which is also a login name.
+            User.in_tenant.filter(pk=own_login.pk).update(mobile=node.mobile or None)
         audit_record(
             tenant=node.tenant,
             actor=by,
@@ -395,7 +415,7 @@ def user_update(*, user: User, by: User, data: dict) -> User:
             data["mobile"] = _clean_mobile(data["mobile"], exclude_user=target)
         for field, value in data.items():
             setattr(target, field, value)
-        target.full_clean(exclude=["password"])
+        _full_clean(target, exclude=["password"])
         target.save()
         audit_record(
             tenant=target.tenant,
@@ -451,8 +471,14 @@ def _apply_codes(*, user: User, by: User, codes: set[str]) -> None:
             _("A %(role)s cannot hold: %(codes)s")
             % {"role": user.get_role_display(), "codes": ", ".join(sorted(not_allowed))}
         )
-    # Nobody hands out what they do not hold themselves.
-    escalation = codes - by.permission_codes - ROLE_DEFAULTS.get(user.role, frozenset())
+    # Nobody hands out what they do not hold themselves (codes the user already has, for
+    # example from the Group Admin, may stay).
+    escalation = (
+        codes
+        - by.permission_codes
+        - ROLE_DEFAULTS.get(user.role, frozenset())
+        - user.permission_codes
+    )
     if escalation:
         raise BusinessRuleError(
             _("You cannot grant permissions you do not have: %(codes)s")
@@ -530,8 +556,11 @@ def api_key_create(*, by: User, name: str) -> tuple[ApiKey, str]:
 
 
 def api_key_revoke(*, key: ApiKey, by: User) -> ApiKey:
+    """Revoke one's own key; revoking it again changes nothing."""
     if key.user_id != by.pk:
         raise OutOfReach(_("This is outside your reach."))
+    if key.revoked_at is not None:
+        return key
     with transaction.atomic():
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])

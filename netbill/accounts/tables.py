@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from netbill.core.audit import MONEY_FIELDS
 from netbill.core.models import AuditLog
 from netbill.core.tables import MoneyColumn
 
@@ -73,6 +74,8 @@ class UserTable(tables.Table):
 
 
 class AuditLogTable(tables.Table):
+    """The activity log; amounts in the changes column are hidden unless `show_money`."""
+
     created_at = tables.DateTimeColumn(verbose_name=_("When"), format="Y-m-d H:i")
     actor_repr = tables.Column(verbose_name=_("User"))
     impersonator_repr = tables.Column(verbose_name=_("Via Get Access by"))
@@ -92,3 +95,7 @@ class AuditLogTable(tables.Table):
             "changes",
         ]
         attrs = {"class": "table table-sm align-middle"}
+
+    def __init__(self, *args, show_money=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hidden_fields = frozenset() if show_money else MONEY_FIELDS

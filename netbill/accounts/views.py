@@ -42,6 +42,7 @@ from .forms import (
 )
 from .impersonation import may_get_access
 from .models import ApiKey, Operator, User
+from .queries import activity_log_for
 from .tables import AuditLogTable, OperatorTable, UserTable
 
 #
@@ -90,7 +91,7 @@ class OperatorListView(ObjectListView):
     create_permission = "operators.create"
 
     def get_base_queryset(self):
-        return Operator.objects.select_related("parent").exclude(kind=Kind.ROOT)
+        return Operator.objects.select_related("parent").exclude(kind=Kind.ROOT).order_by("name")
 
     def get_table_kwargs(self):
         user = self.request.user
@@ -98,8 +99,11 @@ class OperatorListView(ObjectListView):
             operator__in=self.object_list, role__in=[Role.OPERATOR, Role.SUB_OPERATOR]
         )
         access = {u.operator_id: u for u in logins if may_get_access(hijacker=user, hijacked=u)}
-        return {"show_money": can(user, "operators.balance"), "request": self.request,
-                "access_users": access}
+        return {
+            "show_money": can(user, "operators.balance"),
+            "request": self.request,
+            "access_users": access,
+        }
 
 
 class OperatorView(ObjectView):
@@ -421,7 +425,7 @@ class SpecialPermissionEditView(ObjectEditView):
 
     def save(self, form, instance):
         return services.user_set_permissions(
-            user=instance, by=self.request.user, codes=set(form.cleaned_data["codes"])
+            user=instance, by=self.request.user, codes=form.chosen_codes()
         )
 
     def get_success_url(self, obj=None):
@@ -446,6 +450,13 @@ class ActivityLogView(ObjectListView):
     filterset_class = AuditLogFilterSet
     table_class = AuditLogTable
     title = _("Activity Log")
+
+    def get_base_queryset(self):
+        return activity_log_for(self.request.user)
+
+    def get_table_kwargs(self):
+        # Credit limits and balances in the log are operator money (NOC never sees it).
+        return {"show_money": can(self.request.user, "operators.balance")}
 
 
 #

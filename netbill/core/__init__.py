@@ -14,6 +14,7 @@ GLOBAL_MODELS: dict[str, str] = {
     "axes.accessattempt": "Login lockout works before the tenant is known.",
     "axes.accessfailurelog": "Login lockout works before the tenant is known.",
     "axes.accesslog": "Login lockout works before the tenant is known.",
+    "axes.accessattemptexpiration": "Login lockout works before the tenant is known.",
     "django_celery_beat.periodictask": "The platform-wide beat schedule.",
     "django_celery_beat.periodictasks": "The platform-wide beat schedule.",
     "django_celery_beat.intervalschedule": "The platform-wide beat schedule.",

@@ -37,12 +37,19 @@ class TenantViewSet(viewsets.GenericViewSet):
         super().__init_subclass__(**kwargs)
         if CodePermission not in cls.permission_classes:
             raise ImproperlyConfigured(f"{cls.__name__} must keep CodePermission.")
+        for name in ("get_permissions", "check_permissions", "check_object_permissions"):
+            if name in cls.__dict__:
+                # These run CodePermission; a subclass that replaced them could skip it.
+                raise ImproperlyConfigured(f"{cls.__name__} must not override {name}().")
         for code in cls.permission_codes.values():
             if code not in BY_CODE:
                 raise ImproperlyConfigured(f"{cls.__name__}: unknown permission code {code!r}.")
 
     def get_permissions(self):
-        return [CodePermission()]
+        # CodePermission always runs (even if permission_classes is changed later);
+        # stricter classes a subclass adds next to it run too.
+        extra = [cls() for cls in self.permission_classes if cls is not CodePermission]
+        return [CodePermission(), *extra]
 
     def required_code(self) -> str:
         action = getattr(self, "action", None) or "*"

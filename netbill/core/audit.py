@@ -13,6 +13,10 @@ from .models import AuditLog
 # Never copied into the audit log, whatever the model.
 SECRET_FIELDS = {"password", "api_password", "secret", "key_hash", "radius_secret"}
 
+# Amounts: the activity log shows them only to users who may see operator money. NOC
+# users and sales managers may read the log but never hold a financial code.
+MONEY_FIELDS = frozenset({"balance", "credit_limit"})
+
 
 def _jsonable(value):
     if isinstance(value, decimal.Decimal):

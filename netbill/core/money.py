@@ -12,7 +12,11 @@ def quantize(value: Decimal | int | str) -> Decimal:
     """Round to two places, half up (the rule of BDT receipts)."""
     if isinstance(value, float):
         raise TypeError("Money is never a float; pass a Decimal or a string.")
-    return Decimal(value).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    value = Decimal(value)
+    if not value.is_finite():
+        # Decimal("NaN") would quantize to NaN and slip into every sum after it.
+        raise ValueError("An amount of money must be a finite number.")
+    return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -24,10 +28,14 @@ class Money:
         object.__setattr__(self, "amount", quantize(self.amount))
 
     def __add__(self, other: "Money") -> "Money":
+        if not isinstance(other, Money):
+            return NotImplemented  # a bare number has no currency: TypeError
         self._same_currency(other)
         return Money(self.amount + other.amount, self.currency)
 
     def __sub__(self, other: "Money") -> "Money":
+        if not isinstance(other, Money):
+            return NotImplemented
         self._same_currency(other)
         return Money(self.amount - other.amount, self.currency)
 

@@ -133,5 +133,8 @@ def restrict(queryset: models.QuerySet, user, code: str) -> models.QuerySet:
     queryset = queryset.filter(tenant_id=user.tenant_id)
     field = getattr(model, "reach_field", None)
     if field:
+        if not user.reach_path:
+            # A user without an operator node reaches no owned object (as in_reach).
+            return queryset.none()
         queryset = queryset.filter(**{f"{field}__startswith": user.reach_path})
     return queryset

@@ -32,6 +32,9 @@ class BaseView(View):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if "as_view" in cls.__dict__:
+            # as_view() is where the check lives; replacing it would drop the check.
+            raise ImproperlyConfigured(f"{cls.__name__} must not override as_view().")
         if cls.__dict__.get("abstract"):
             return
         code = cls.permission_required

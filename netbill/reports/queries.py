@@ -5,7 +5,7 @@ from django.db.models import Count, Q, Sum
 from netbill.accounts.choices import OperatorKindChoices as Kind
 from netbill.accounts.choices import UserRoleChoices as Role
 from netbill.accounts.models import Operator, User
-from netbill.core.models import AuditLog
+from netbill.accounts.queries import activity_log_for
 from netbill.core.permissions import restrict
 
 
@@ -30,4 +30,5 @@ def operator_money(user) -> dict:
 
 
 def recent_activity(user, limit: int = 10):
-    return restrict(AuditLog.objects.all(), user, "activity_log.view")[:limit]
+    # The same entries as the activity log: below the root, only the user's own subtree.
+    return activity_log_for(user)[:limit]

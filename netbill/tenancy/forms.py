@@ -14,6 +14,7 @@ def time_zone_choices():
 
 
 class CompanyForm(forms.ModelForm):
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
 
     class Meta:
@@ -38,4 +39,9 @@ class CompanyForm(forms.ModelForm):
 
     def changes(self) -> dict:
         """Only what the user changed, for the service."""
-        return {name: self.cleaned_data[name] for name in self.changed_data}
+        data = {name: self.cleaned_data[name] for name in self.changed_data}
+        if data.get("logo") is False:
+            # The "Clear" box of the logo input: False means "no logo" (as a ModelForm's
+            # save_form_data does); set as is, the model would fail to save it.
+            data["logo"] = ""
+        return data

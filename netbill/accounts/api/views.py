@@ -2,6 +2,7 @@ from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from netbill.core.api import ServiceCreateMixin, ServiceUpdateMixin, TenantViewSet
@@ -136,6 +137,11 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantViewSe
         # Keys are never shared: only the caller's own, whatever its role.
         return ApiKey.objects.filter(user=self.request.user).order_by("-created_at")
 
+    def get_object(self):
+        # A key has no tenant column, so the generic object check (tenant and subtree)
+        # would refuse every key; the queryset above, the caller's own keys, is the check.
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -148,7 +154,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantViewSe
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
-    def revoke(self, request, pk=None):
+    def revoke(self, request, pk=None, format=None):  # format: /revoke.json
         key = self.get_object()
         services.api_key_revoke(key=key, by=request.user)
         return Response(ApiKeySerializer(key).data)
