@@ -1,0 +1,46 @@
+"""manage.py ensure_schedule: put the platform's periodic tasks into celery beat's table.
+
+The schedule lives in the database (django-celery-beat's DatabaseScheduler), so beat on
+any machine runs the same jobs. Idempotent: run after every migrate (`make run` does).
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+# (name shown in beat's table, Celery task name, every N seconds)
+SCHEDULE: tuple[tuple[str, str, int], ...] = (("worker heartbeat", "core.worker_heartbeat", 60),)
+
+
+class Command(BaseCommand):
+    help = "Create or update the platform's periodic tasks (celery beat, in the database)."
+
+    def handle(self, *args, **opts):
+        with transaction.atomic():
+            for name, task, seconds in SCHEDULE:
+                interval, _created = IntervalSchedule.objects.get_or_create(
+                    every=seconds, period=IntervalSchedule.SECONDS
+                )
+                # A start time makes beat run a new entry at once instead of after its
+                # first interval, so a fresh `make run` shows a live worker within seconds.
+                entry, created = PeriodicTask.objects.get_or_create(
+                    name=name,
+                    defaults={"task": task, "interval": interval, "start_time": timezone.now()},
+                )
+                if not created and (
+                    entry.task != task
+                    or entry.interval_id != interval.pk
+                    or entry.crontab_id
+                    or entry.solar_id
+                    or entry.clocked_id
+                    or not entry.enabled
+                ):
+                    entry.task = task
+                    entry.interval = interval
+                    entry.crontab = entry.solar = entry.clocked = None
+                    entry.enabled = True
+                    entry.save()
+                    created = None
+                verb = {True: "created", False: "unchanged", None: "updated"}[created]
+                self.stdout.write(f"Periodic task {name!r} ({task}, every {seconds} s): {verb}.")
