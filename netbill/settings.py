@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "netbill.core",
     "netbill.tenancy",
     "netbill.accounts",
+    "netbill.network",
     "netbill.monitoring",
     "netbill.reports",
     "netbill.api",
@@ -197,7 +198,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CELERY_BROKER_URL = (
     os.environ.get("CELERY_BROKER_URL") or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
 )
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
+# Tests run tasks inline (the broker round-trip has its own test on the real broker).
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -248,3 +250,19 @@ LOGGING = {
 NETBILL_DEFAULT_CURRENCY = "BDT"
 NETBILL_DEFAULT_TIME_ZONE = "Asia/Dhaka"
 NETBILL_DEFAULT_PHONE_REGION = "BD"
+
+# Network (issue 3). Where routers reach our RADIUS server (Configure for RADIUS pushes it).
+NETBILL_RADIUS_ADDRESS = os.environ.get("NETBILL_RADIUS_ADDRESS", "127.0.0.1")
+# The platform's WireGuard server for routers behind NAT: one server for every ISP.
+NETBILL_VPN_TUNNEL_RANGE = os.environ.get("NETBILL_VPN_TUNNEL_RANGE", "10.255.0.0/16")
+NETBILL_VPN_SERVER_ENDPOINT = os.environ.get(
+    "NETBILL_VPN_SERVER_ENDPOINT", "vpn.netbill.example:51820"
+)
+NETBILL_VPN_SERVER_LISTEN_PORT = int(os.environ.get("NETBILL_VPN_SERVER_LISTEN_PORT", "51820"))
+# The server's WireGuard private key (base64). Development and tests use a fixed one.
+NETBILL_VPN_SERVER_PRIVATE_KEY = os.environ.get("NETBILL_VPN_SERVER_PRIVATE_KEY") or (
+    "oLm0Yh3B9mKzJq3x3pE1n6Q0kq5bq4yq0zZsWq1hQ2s=" if (DEV or TESTING or DEBUG) else ""
+)
+# RouterOS API timeouts (seconds): an unreachable router answers within 5 s.
+NETBILL_ROUTEROS_CONNECT_TIMEOUT = float(os.environ.get("NETBILL_ROUTEROS_CONNECT_TIMEOUT", "4"))
+NETBILL_ROUTEROS_READ_TIMEOUT = float(os.environ.get("NETBILL_ROUTEROS_READ_TIMEOUT", "4"))

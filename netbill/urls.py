@@ -8,6 +8,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("netbill.accounts.urls")),
     path("", include("netbill.tenancy.urls")),
+    path("", include("netbill.network.urls")),
     path("", include("netbill.reports.urls")),
     path("", include("netbill.monitoring.urls")),
     path("api/", include("netbill.api.urls")),

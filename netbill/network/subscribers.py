@@ -1,0 +1,1 @@
+"""Reactions to events from lower apps (DESIGN.md §4)."""
