@@ -183,10 +183,14 @@ def test_noc_user_lands_on_the_noc_panel(client, isp, noc):
     assert shown and shown <= noc_items, f"the NOC sidebar shows main-panel items: {shown}"
 
 
-def test_main_panel_pages_keep_the_main_layout(client, isp, noc):
-    """The NOC layout is for /admin/noc/ only: other pages the NOC may open look normal."""
+def test_noc_users_keep_their_layout_on_every_page(client, isp, noc):
+    """NOC users work in the NOC panel everywhere; other users only under /admin/noc/."""
     client.force_login(noc)
     page = client.get(reverse("accounts:operator_list"))
     assert page.status_code == 200
+    assert page.context["panel"] == "noc"
+    assert "nb-noc" in page.content.decode()
+    client.force_login(isp.ga)
+    page = client.get(reverse("accounts:operator_list"))
     assert page.context["panel"] == "main"
     assert "nb-noc" not in page.content.decode()

@@ -27,8 +27,6 @@ class BaseView(View):
     """A panel page that needs a logged-in user holding `permission_required`."""
 
     permission_required: str | None = None
-    # Pages for NOC users live under /admin/noc/ and use the NOC layout.
-    panel = "main"
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -60,11 +58,6 @@ class BaseView(View):
         guarded.view_class = cls
         guarded.permission_required = cls.permission_required
         return guarded
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["panel"] = self.panel
-        return context
 
 
 class PanelTemplateView(BaseView, TemplateView):

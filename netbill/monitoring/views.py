@@ -14,7 +14,6 @@ class NocDashboardView(PanelTemplateView):
 
     permission_required = "monitoring.view"
     template_name = "monitoring/noc_dashboard.html"
-    panel = "noc"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -139,19 +139,21 @@ def test_the_wrapped_view_exposes_its_class_and_code():
     assert view.permission_required == "editCompany"
 
 
-def test_panel_is_in_the_context(isp):
-    class Noc(BaseView, TemplateView):
-        permission_required = "monitoring.view"
-        panel = "noc"
+def test_the_panel_follows_the_user_and_the_url(isp, client):
+    client.force_login(isp.noc)
+    assert client.get("/admin/noc/").context["panel"] == "noc"
+    # A NOC user stays in its own panel on the other pages it may open.
+    assert client.get("/operators/").status_code == 403
+    with in_scope(isp.tenant):
+        from netbill.accounts import services
 
-    request = rf.get("/")
-    request.user = isp.noc
-    view = Noc()
-    view.setup(request)
-    assert view.get_context_data()["panel"] == "noc"
-    page = Page()
-    page.setup(request)
-    assert page.get_context_data()["panel"] == "main"
+        services.user_set_permissions(
+            user=isp.noc, by=isp.ga, codes={"monitoring.view", "operators.view"}
+        )
+    assert client.get("/operators/").context["panel"] == "noc"
+    client.force_login(isp.ga)
+    assert client.get("/operators/").context["panel"] == "main"
+    assert client.get("/admin/noc/").context["panel"] == "noc"
 
 
 #
