@@ -14,6 +14,9 @@ from types import SimpleNamespace
 import pytest
 from django_scopes import scope
 
+# `routeros_sim` and `routeros_sim_factory`: our RouterOS API simulator on a free port.
+pytest_plugins = ["tools.routeros_sim.pytest_plugin"]
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 PASSWORD = "Test-pass-1234"
 
