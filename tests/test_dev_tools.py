@@ -209,3 +209,77 @@ def test_devrun_refuses_a_busy_port_before_doing_anything(monkeypatch, tmp_path)
         assert devrun.main() == 1
 
     assert not (tmp_path / "var").exists()  # nothing migrated, nothing started
+
+
+#
+# devrun: the demo router (the RouterOS simulator, a fourth child)
+#
+
+
+def test_the_router_starts_first_with_the_demo_login(tmp_path):
+    env = devrun.dev_environ(
+        {"NETBILL_VAR_DIR": str(tmp_path), "NETBILL_DEMO_ROUTER_PORT": "18999"}
+    )
+    cmds = devrun.service_commands(8123, env)
+    assert list(cmds) == ["router", "web", "worker", "beat"]
+    argv = cmds["router"]
+    assert argv[:3] == [sys.executable, "-m", "tools.routeros_sim"]
+    options = dict(zip(argv[3::2], argv[4::2], strict=True))
+    assert options["--port"] == "18999"
+    assert options["--state"] == str(tmp_path / "routeros-sim.json")
+    assert (options["--user"], options["--password"]) == ("netbill", devrun.DEMO_PASSWORD)
+    assert options["--identity"] == "Mirpur Core CCR"
+    assert devrun.router_port({}) == 18728
+
+
+def test_the_router_child_answers_test_connection_and_stops(tmp_path):
+    import socket
+
+    from netbill.network.routeros import RouterClient
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = devrun.dev_environ(
+        {**os.environ, "NETBILL_VAR_DIR": str(tmp_path), "NETBILL_DEMO_ROUTER_PORT": str(port)}
+    )
+    sup = devrun.Supervisor(env, stop_timeout=5)
+    try:
+        proc = sup.start("router", devrun.router_command(env))
+        assert sup.wait_for_port("router", port, timeout=15) is None
+        client = RouterClient(
+            "127.0.0.1", port, devrun.ROUTER_USER, devrun.DEMO_PASSWORD, read_timeout=3
+        )
+        with client as ros:
+            info = ros.system_info()
+        assert (info.identity, info.board) == ("Mirpur Core CCR", "CCR2004-16G-2S+")
+    finally:
+        sup.stop_all()
+    assert proc.returncode is not None and not _alive(proc.pid)
+    assert (tmp_path / "routeros-sim.json").exists()  # its state survives a restart
+
+
+def test_a_router_that_never_listens_stops_everything(tmp_path):
+    from netbill.network.tests.router_helpers import closed_port
+
+    sup = devrun.Supervisor(dict(os.environ), stop_timeout=2)
+    sup.start("router", [sys.executable, "-c", "import sys; sys.exit(5)"])
+    other = sup.start("web", SLEEPER)
+    assert sup.wait_for_port("router", closed_port(), timeout=5) == 5
+    assert not _alive(other.pid)
+
+
+def test_devrun_refuses_a_busy_router_port(monkeypatch, tmp_path):
+    import socket
+
+    with socket.socket() as busy, socket.socket() as free:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        free.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("PORT", str(free.getsockname()[1]))
+        monkeypatch.setenv("NETBILL_DEMO_ROUTER_PORT", str(busy.getsockname()[1]))
+        monkeypatch.setenv("NETBILL_VAR_DIR", str(tmp_path / "var"))
+
+        assert devrun.main() == 1
+
+    assert not (tmp_path / "var").exists()

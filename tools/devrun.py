@@ -1,16 +1,19 @@
 """`make run`: the demo platform on one machine, with no server to install.
 
 Migrates the database (an SQLite file under var/ unless DATABASE_URL says otherwise),
-seeds the demo ISP, makes sure celery beat's schedule exists, then runs three children:
-the web server, a Celery worker and celery beat (broker: kombu's SQLAlchemy transport on
-an SQLite file, unless CELERY_BROKER_URL says otherwise). Each child runs in its own
-process group, so that stopping one also stops whatever it started.
+seeds the demo ISP, makes sure celery beat's schedule exists, then runs four children:
+the RouterOS simulator (the demo ISP's router "Mirpur Core CCR", on 127.0.0.1:18728, its
+state in var/routeros-sim.json), the web server, a Celery worker and celery beat (broker:
+kombu's SQLAlchemy transport on an SQLite file, unless CELERY_BROKER_URL says otherwise).
+Each child runs in its own process group, so that stopping one also stops whatever it
+started.
 
 Ctrl-C (SIGINT), SIGTERM or SIGHUP stops all children (SIGTERM, then SIGKILL after
 STOP_TIMEOUT seconds; a second Ctrl-C kills at once) and exits 0. If any child dies,
 the others are stopped and devrun exits non-zero.
 
-    python -m tools.devrun          (PORT=8001 to move the web server)
+    python -m tools.devrun          (PORT=8001 to move the web server,
+                                     NETBILL_DEMO_ROUTER_PORT=18800 the simulator)
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ ROOT = Path(__file__).resolve().parent.parent
 STOP_TIMEOUT = 10.0
 POLL = 0.2
 DEMO_PASSWORD = "netbill-demo"
+# The demo router (seed_demo reads the same variable, so the two always agree).
+ROUTER_PORT_ENV = "NETBILL_DEMO_ROUTER_PORT"
+ROUTER_PORT = 18728
+ROUTER_USER = "netbill"
+ROUTER_START_TIMEOUT = 15.0
 
 
 def say(message: str) -> None:
@@ -67,9 +75,37 @@ def setup_steps() -> list[tuple[str, list[str]]]:
     ]
 
 
-def service_commands(port: int) -> dict[str, list[str]]:
+def router_port(env: dict[str, str]) -> int:
+    return int(env.get(ROUTER_PORT_ENV) or ROUTER_PORT)
+
+
+def router_command(env: dict[str, str]) -> list[str]:
+    """The RouterOS simulator behind the demo router "Mirpur Core CCR"."""
+    return [
+        sys.executable,
+        "-m",
+        "tools.routeros_sim",
+        "--port",
+        str(router_port(env)),
+        "--state",
+        str(var_dir(env) / "routeros-sim.json"),
+        "--user",
+        ROUTER_USER,
+        "--password",
+        DEMO_PASSWORD,  # the demo's own, printed with the logins
+        "--identity",
+        "Mirpur Core CCR",
+        "--board-name",
+        "CCR2004-16G-2S+",
+    ]
+
+
+def service_commands(port: int, env: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """The children, in start order: the router first, so the web server and the first
+    status check find it up."""
     celery = celery_command()
     return {
+        "router": router_command(env if env is not None else dev_environ()),
         "web": manage("runserver", f"127.0.0.1:{port}", "--noreload"),
         "worker": [*celery, "-A", "netbill", "worker", "--pool=solo", "-l", "info"],
         "beat": [
@@ -173,6 +209,27 @@ class Supervisor:
             self._signal_group(proc, signal.SIGKILL)
             proc.wait()
 
+    def wait_for_port(self, name: str, port: int, timeout: float) -> int | None:
+        """Wait until child `name` listens on `port`: None once it does, else an exit code
+        (the child died, or never listened) after the others were stopped."""
+        proc = self.children[name]
+        deadline = time.monotonic() + timeout
+        while not port_open(port):
+            code = proc.poll()
+            if self.stopping:
+                self.stop_all()
+                return 0
+            if code is not None or time.monotonic() > deadline:
+                say(
+                    f"{name} exited with code {code}"
+                    if code is not None
+                    else f"{name} did not listen on port {port} within {timeout:g} s"
+                )
+                self.stop_all()
+                return code if code else 1
+            time.sleep(POLL / 2)
+        return None
+
     def supervise(self, port: int | None = None, banner: str = "") -> int:
         """Wait until a signal (→ 0) or a child's death (→ its code, never 0). Once the
         web port answers, print `banner` (the demo logins) where it is seen."""
@@ -204,6 +261,13 @@ def main() -> int:
     if port_open(port):
         say(f"127.0.0.1:{port} is already in use: stop what runs there, or set PORT=")
         return 1
+    env[ROUTER_PORT_ENV] = str(router_port(env))
+    if port_open(router_port(env)):
+        say(
+            f"127.0.0.1:{router_port(env)} (the demo router) is already in use: stop what "
+            f"runs there, or set {ROUTER_PORT_ENV}="
+        )
+        return 1
     var_dir(env).mkdir(parents=True, exist_ok=True)
     sup = Supervisor(env)
     sup.install_signal_handlers()
@@ -218,8 +282,16 @@ def main() -> int:
         if name == "seed_demo":
             # Shown again once the server is up, below the workers' start-up banners.
             logins = printed[printed.find("Demo logins") :] if "Demo logins" in printed else ""
-    for name, argv in service_commands(port).items():
+    for name, argv in service_commands(port, env).items():
         sup.start(name, argv)
+        if name == "router":
+            code = sup.wait_for_port(name, router_port(env), ROUTER_START_TIMEOUT)
+            if code is not None:
+                return code
+            say(
+                f'demo router "Mirpur Core CCR" (RouterOS simulator) on '
+                f"127.0.0.1:{router_port(env)}, API user {ROUTER_USER}"
+            )
     return sup.supervise(port, banner=logins)
 
 

@@ -10,7 +10,11 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 # (name shown in beat's table, Celery task name, every N seconds)
-SCHEDULE: tuple[tuple[str, str, int], ...] = (("worker heartbeat", "core.worker_heartbeat", 60),)
+SCHEDULE: tuple[tuple[str, str, int], ...] = (
+    ("worker heartbeat", "core.worker_heartbeat", 60),
+    # Fans out one tenant task per ISP (network.tasks): Router List shows fresh status.
+    ("router status", "network.router_refresh_status_all", 300),
+)
 
 
 class Command(BaseCommand):
