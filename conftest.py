@@ -51,6 +51,8 @@ def _media_root(settings, tmp_path):
 def build_isp(name: str, slug: str, prefix: str) -> SimpleNamespace:
     """One ISP: Group Admin, operators X and Y, sub-operator X1 under X, and one user of
     every other role. Usernames carry `prefix` so two ISPs never clash."""
+    from django.test import TestCase
+
     from netbill.accounts import services
     from netbill.accounts.choices import OperatorKindChoices as Kind
     from netbill.accounts.choices import UserRoleChoices as Role
@@ -58,14 +60,17 @@ def build_isp(name: str, slug: str, prefix: str) -> SimpleNamespace:
 
     seq = zlib.crc32(prefix.encode()) % 1000  # stable across runs (hash() is salted)
     mobile = iter(f"0171{seq:03d}{i:04d}" for i in range(1, 100))
-    tenant, ga = services.tenant_onboard(
-        name=name,
-        slug=slug,
-        admin_username=f"{prefix}-ga",
-        admin_password=PASSWORD,
-        admin_mobile=next(mobile),
-        by=None,
-    )
+    # What follows "tenant.created" runs as after a real commit (the test transaction
+    # never commits): the ISP gets its protected suspended-users pool, like a real one.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        tenant, ga = services.tenant_onboard(
+            name=name,
+            slug=slug,
+            admin_username=f"{prefix}-ga",
+            admin_password=PASSWORD,
+            admin_mobile=next(mobile),
+            by=None,
+        )
     with in_scope(tenant):
         op_x = services.operator_create(
             by=ga,

@@ -26,6 +26,8 @@ from netbill.core.testing.contracts import leak_markers
 from netbill.core.testing.crawl import NOT_BASE_VIEWS, PUBLIC, iter_routes, url_sets
 from netbill.core.testing.people import api_token_for, fresh_user
 from netbill.core.testing.state import assert_same_state, tenant_state
+from netbill.network.tests.pool_helpers import add_network_rows
+from netbill.network.tests.router_helpers import make_router
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +62,11 @@ def alpha(isp):
         services.sales_note_add(by=fresh_user(isp.sales), operator=isp.op_x, body="Alpha secret")
         services.operator_set_credit_limit(operator=isp.op_y, by=ga, amount=Decimal("4242.42"))
         Operator.objects.filter(pk=isp.op_x.pk).update(balance=Decimal("5151.51"))
+    # A router on a closed local port: every router URL has a pk to try, and a POST that
+    # reached it would only be refused at once (nothing leaves this machine).
+    make_router(by=isp.ga, name="Alpha secret router")
+    # A pool, a PPPoE profile and a VPN account (the protected pool exists already).
+    add_network_rows(isp, "Alpha secret")
     return isp
 
 

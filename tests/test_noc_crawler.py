@@ -23,6 +23,8 @@ from netbill.core.menu import _items as menu_items
 from netbill.core.permissions import FINANCIAL_CODES
 from netbill.core.testing.crawl import iter_routes, url_sets
 from netbill.core.testing.people import fresh_user
+from netbill.network.tests.pool_helpers import add_network_rows
+from netbill.network.tests.router_helpers import make_router
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +76,10 @@ def noc(isp):
         Operator.objects.exclude(kind=Kind.ROOT).update(credit_limit=0, balance=0)
         Operator.objects.filter(pk=isp.op_y.pk).update(credit_limit=CREDIT, balance=BALANCE)
         services.api_key_create(by=ga, name="ga key")  # so that key URLs have a pk to try
+    # A router on a closed local port: router URLs get a pk, and the crawl's POSTs
+    # (Test Connection, Configure for RADIUS) are refused at once, on this machine.
+    make_router(by=isp.ga)
+    add_network_rows(isp)  # a pool, a PPPoE profile and a VPN account to crawl
     user = fresh_user(isp.noc)
     assert user.permission_codes == grantable_codes(Role.NOC)
     assert not user.permission_codes & FINANCIAL_CODES

@@ -8,6 +8,7 @@ class NetworkConfig(AppConfig):
     verbose_name = _("Network")
 
     def ready(self):
-        from . import subscribers  # noqa: F401 (event subscribers)
-
-        # TODO(issue 3): `from . import menu` once the router, VPN and pool pages exist.
+        from . import (
+            menu,  # noqa: F401 (Routers & Packages, IP & PPPoE Management)
+            subscribers,  # noqa: F401 (event subscribers)
+        )

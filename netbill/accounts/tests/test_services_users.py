@@ -403,6 +403,8 @@ def test_tenant_onboard_makes_tenant_root_and_group_admin(
     assert [(e.action, e.actor_id) for e in entries] == [
         ("tenant.created", platform_admin.pk),
         ("user.created", platform_admin.pk),
+        # After the commit, network's subscriber makes the suspended-users pool (system).
+        ("ip_pool.created", None),
     ]
     assert received == [{"event": "tenant.created", "tenant_id": tenant.pk}]
 

@@ -32,7 +32,9 @@ by "platform_admin", or given as a callable `isp -> user`. A scenario that does 
 apply must be declared in `not_applicable` with the reason; it is then not generated.
 """
 
+import importlib
 import json
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -63,6 +65,7 @@ __all__ = [
     "PageContract",
     "REGISTRY",
     "assert_login_redirect",
+    "import_contract_modules",
     "leak_markers",
 ]
 
@@ -76,6 +79,15 @@ SCENARIO_TESTS = {
 
 # Every concrete contract (class name starting with "Test"), for the coverage tests.
 REGISTRY: list[type] = []
+
+
+def import_contract_modules(directory, package: str) -> list[type]:
+    """REGISTRY once every `test_*contracts.py` module of `directory` (the Python package
+    `package`) is imported: each area keeps its contracts in a module of its own, and a
+    coverage test must see them all whichever file pytest was asked to run."""
+    for path in sorted(Path(directory).glob("test_*contracts.py")):
+        importlib.import_module(f"{package}.{path.stem}")
+    return REGISTRY
 
 
 #

@@ -55,6 +55,8 @@ def test_group_admin(isp):
         ("Dashboard", ["Dashboard"]),
         ("Operators", ["Create Operator", "Create Sub-Operator", "Operator List"]),
         ("Operators & Managers", ["Managers", "NOC Users"]),
+        ("Routers & Packages", ["Routers", "VPN Accounts"]),
+        ("IP & PPPoE Management", ["IPv4 Pools", "IPv6 Pools", "PPPoE Profiles"]),
         ("Monitoring", ["NOC Panel"]),
         (
             "Settings",
@@ -88,9 +90,16 @@ def test_sales_manager(isp):
     assert shown(isp.sales) == [("Operators", ["Operator List"])]
 
 
+NETWORK_SECTIONS = [
+    ("Routers & Packages", ["Routers", "VPN Accounts"]),
+    ("IP & PPPoE Management", ["IPv4 Pools", "IPv6 Pools", "PPPoE Profiles"]),
+]
+
+
 def test_noc_user(isp):
-    assert shown(isp.noc) == [("Monitoring", ["NOC Panel"])]
-    assert shown(isp.noc, "noc") == [("Dashboard", ["NOC Dashboard"])]
+    # NOC users manage the network: its pages are in both panels.
+    assert shown(isp.noc) == [*NETWORK_SECTIONS, ("Monitoring", ["NOC Panel"])]
+    assert shown(isp.noc, "noc") == [("Dashboard", ["NOC Dashboard"]), *NETWORK_SECTIONS]
 
 
 def test_platform_admin(platform_admin):

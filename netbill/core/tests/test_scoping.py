@@ -161,6 +161,8 @@ REVIEWED_SCOPE_ENTRIES = Counter(
         ("core/middleware.py", "TenantScopeMiddleware.__call__", "scope"): 1,
         ("core/tasks.py", "TenantTask.__call__", "scope"): 1,
         ("demo/management/commands/seed_demo.py", "Command._seed", "scope"): 2,
+        # The demo's first router status check runs after the seeding transaction.
+        ("demo/management/commands/seed_demo.py", "_check_offline_router", "scope"): 1,
         # tenant_onboard runs before any scope exists (platform admin or CLI): it enters
         # the scope of the tenant it has just created, and says so in a comment.
         ("accounts/services.py", "tenant_onboard", "scope"): 1,
@@ -174,6 +176,11 @@ REVIEWED_BASE_MANAGER = Counter(
         ("accounts/models.py", "User.permission_codes"): 1,
         ("accounts/backends.py", "inactive_node_above"): 1,
         ("core/audit.py", "audit_record"): 1,
+        # VPN tunnel addresses are one platform-wide namespace (one server for every
+        # ISP): allocation must see every ISP's addresses, and the server's
+        # configuration lists every ISP's routers (platform level only).
+        ("network/queries.py", "vpn_tunnel_addresses_taken"): 1,
+        ("network/queries.py", "vpn_peers"): 1,
     }
 )
 

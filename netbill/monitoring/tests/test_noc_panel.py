@@ -35,14 +35,23 @@ def add_noc(isp, username, mobile):
         )
 
 
+# The NOC panel: its dashboard, and the network pages NOC users manage.
+NOC_SECTIONS = ["Dashboard", "Routers &amp; Packages", "IP &amp; PPPoE Management"]
+
+
 def test_noc_user_gets_the_noc_layout(isp, client):
     client.force_login(isp.noc)
     html = page(client)
     assert 'class="nb-sidebar flex-shrink-0 nb-noc"' in html
     assert "Alpha Net · NOC</a>" in html
-    assert re.findall(r'<div class="nb-section">([^<]+)</div>', html) == ["Dashboard"]
+    assert re.findall(r'<div class="nb-section">([^<]+)</div>', html) == NOC_SECTIONS
     assert re.findall(r'class="nav-link[^"]*" href="([^"]+)">([^<]+)</a>', html) == [
-        ("/admin/noc/", "NOC Dashboard")
+        ("/admin/noc/", "NOC Dashboard"),
+        ("/routers/", "Routers"),
+        ("/vpn-accounts/", "VPN Accounts"),
+        ("/ip-pools/ipv4/", "IPv4 Pools"),
+        ("/ip-pools/ipv6/", "IPv6 Pools"),
+        ("/pppoe-profiles/", "PPPoE Profiles"),
     ]
     assert 'class="nav-link active" href="/admin/noc/"' in html
 
@@ -51,7 +60,7 @@ def test_the_group_admin_opening_the_noc_panel_also_gets_its_layout(isp, client)
     client.force_login(isp.ga)
     html = page(client)
     assert "nb-noc" in html
-    assert re.findall(r'<div class="nb-section">([^<]+)</div>', html) == ["Dashboard"]
+    assert re.findall(r'<div class="nb-section">([^<]+)</div>', html) == NOC_SECTIONS
 
 
 def test_the_main_panel_is_not_the_noc_layout(isp, client):

@@ -3,6 +3,7 @@
 Every capability adds realistic demo data here, so a newcomer sees it working.
 """
 
+import os
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
@@ -21,12 +22,129 @@ DEMO_PASSWORD = "netbill-demo"  # noqa: S105 (printed for the newcomer; demo onl
 DEMO_SLUG = "dhaka-fiber"
 
 
+# The RouterOS simulator `make run` starts (tools/devrun.py passes the same port).
+DEMO_ROUTER_PORT_ENV = "NETBILL_DEMO_ROUTER_PORT"
+DEMO_ROUTER_PORT = 18728
+DEMO_ROUTER_USER = "netbill"
+# Nothing listens here: the second demo router stays offline.
+DEMO_OFFLINE_PORT = 18739
+
+
+def demo_router_port() -> int:
+    return int(os.environ.get(DEMO_ROUTER_PORT_ENV) or DEMO_ROUTER_PORT)
+
+
 def _seed_routers(tenant, admin) -> None:
-    """Demo routers (issue 3): they point at the RouterOS simulator that `make run` starts."""
+    """Demo routers (issue 3): "Mirpur Core CCR" is the RouterOS simulator that `make run`
+    starts (Test Connection and Configure for RADIUS work); "Uttara Edge" sits behind a
+    tunnel that is down, so it shows as offline."""
+    from netbill.network.services.routers import router_create
+
+    router_create(
+        by=admin,
+        name="Mirpur Core CCR",
+        host="127.0.0.1",
+        api_port=demo_router_port(),
+        api_username=DEMO_ROUTER_USER,
+        api_password=DEMO_PASSWORD,
+        radius_secret="dhaka-fiber-radius",
+        location="Mirpur-10 POP, rack 1",
+    )
+    router_create(
+        by=admin,
+        name="Uttara Edge",
+        host="127.0.0.1",
+        api_port=DEMO_OFFLINE_PORT,
+        api_username=DEMO_ROUTER_USER,
+        api_password=DEMO_PASSWORD,
+        radius_secret="dhaka-fiber-radius",
+        location="Uttara Sector 7 (behind NAT, reached over its VPN tunnel)",
+    )
+
+
+def _check_offline_router(tenant) -> None:
+    """A real status check of "Uttara Edge" (refused at once, on this machine), so that the
+    list shows it offline from the start. Outside the seeding transaction: no network I/O
+    runs inside one. The simulator is not up yet, so the other router waits for beat's
+    first check, a few seconds after `make run` starts."""
+    from netbill.network.models import Router
+    from netbill.network.services.routers import router_refresh_status
+
+    with scope(tenant=tenant.pk):
+        for router in Router.objects.filter(name="Uttara Edge"):
+            router_refresh_status(router=router)
 
 
 def _seed_pools_and_vpn(tenant, admin) -> None:
-    """Demo IP pools, PPPoE profiles and a VPN account (issue 3)."""
+    """Demo IP pools, PPPoE profiles and a VPN account (issue 3).
+
+    The protected suspended-users pool comes from the "tenant.created" task, which
+    `make run` queues to its broker only once this transaction commits; the same
+    (idempotent) service is called here so the demo has it at once, and the task then
+    finds it and changes nothing. "Uttara Edge" is reached over the VPN account.
+    """
+    from netbill.network.models import Router
+    from netbill.network.services.pools import (
+        ip_pool_create,
+        ip_pool_ensure_suspended,
+        pppoe_profile_create,
+    )
+    from netbill.network.services.routers import router_update
+    from netbill.network.services.vpn import vpn_account_create
+
+    ip_pool_ensure_suspended(tenant_id=tenant.pk)
+    mirpur = ip_pool_create(
+        by=admin,
+        family=4,
+        name="pppoe-mirpur",
+        subnet="10.20.0.0/22",
+        ranges="10.20.0.10-10.20.3.250",
+        comment="Mirpur home customers (PPPoE)",
+    )
+    uttara = ip_pool_create(
+        by=admin,
+        family=4,
+        name="pppoe-uttara",
+        subnet="10.30.0.0/23",
+        ranges="10.30.0.10-10.30.1.250",
+        comment="Uttara customers (PPPoE)",
+    )
+    fup = ip_pool_create(
+        by=admin,
+        family=4,
+        name="fup-pool",
+        subnet="10.99.0.0/24",
+        ranges="10.99.0.10-10.99.0.250",
+        kind="fup",
+        comment="Customers over their Fair Usage Policy limit",
+    )
+    mirpur_v6 = ip_pool_create(
+        by=admin,
+        family=6,
+        name="v6-mirpur",
+        subnet="2001:db8:100::/48",  # the documentation prefix (RFC 3849)
+        ranges="2001:db8:100::10-2001:db8:100::ffff",
+        comment="IPv6 for Mirpur (dual stack)",
+    )
+    dns = "8.8.8.8,1.1.1.1"
+    for name, pool, pool_v6, local, rate in (
+        ("5 Mbps", mirpur, mirpur_v6, "10.20.0.1", "5M/5M"),
+        ("10 Mbps", mirpur, mirpur_v6, "10.20.0.1", "10M/10M 12M/12M 8M/8M 10/10"),
+        ("20 Mbps Business", uttara, None, "10.30.0.1", "20M/20M 25M/25M 16M/16M 8/8 2 10M/10M"),
+        ("FUP 1 Mbps", fup, None, "10.99.0.1", "1M/1M"),
+    ):
+        pppoe_profile_create(
+            by=admin,
+            name=name,
+            ipv4_pool=pool,
+            ipv6_pool=pool_v6,
+            local_address=local,
+            dns_servers=dns,
+            rate_limit=rate,
+        )
+    tunnel = vpn_account_create(by=admin, name="Uttara Edge tunnel")
+    for router in Router.objects.filter(name="Uttara Edge"):
+        router_update(router=router, by=admin, data={"vpn_account": tunnel})
 
 
 class Command(BaseCommand):
@@ -39,6 +157,7 @@ class Command(BaseCommand):
         if not Tenant.objects.filter(slug=DEMO_SLUG).exists():
             with transaction.atomic():
                 self._seed()
+            _check_offline_router(Tenant.objects.get(slug=DEMO_SLUG))
             self.stdout.write(self.style.SUCCESS("Demo ISP created."))
         if not opts["quiet"]:
             self._print_logins()
