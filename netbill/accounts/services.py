@@ -17,6 +17,7 @@ from netbill.core.exceptions import BusinessRuleError, OutOfReach
 from netbill.core.money import quantize
 from netbill.core.permissions import can, in_reach
 from netbill.core.phone import normalize_mobile
+from netbill.core.services import full_clean, require_permission
 from netbill.tenancy.models import Tenant
 
 from .choices import OperatorKindChoices as Kind
@@ -39,25 +40,6 @@ OPERATOR_FIELDS = [
 
 
 # Guards
-
-
-def _require(by: User, code: str, obj=None) -> None:
-    """Refuse unless `by` holds `code` (and reaches `obj`)."""
-    if not can(by, code):
-        raise BusinessRuleError(_("You do not have permission to do this."), code="forbidden")
-    if obj is not None and not in_reach(by, obj):
-        raise OutOfReach(_("This is outside your reach."), code="out_of_reach")
-
-
-def _full_clean(obj, **kwargs) -> None:
-    """`full_clean()`, with its errors raised as a BusinessRuleError so that views and the
-    API show them as field errors (a bare ValidationError would be a server error)."""
-    try:
-        obj.full_clean(**kwargs)
-    except BusinessRuleError:
-        raise
-    except ValidationError as exc:
-        raise BusinessRuleError(exc.message_dict) from exc
 
 
 def _clean_mobile(mobile: str | None, *, exclude_user: User | None = None) -> str | None:
@@ -99,7 +81,7 @@ def _new_user(*, tenant, role, operator, username, password, name, mobile, email
     )
     _check_new_login(username, password, user)
     user.set_password(password)
-    _full_clean(user, exclude=["password"])
+    full_clean(user, exclude=["password"])
     user.save()
     return user
 
@@ -134,7 +116,7 @@ def tenant_onboard(
         raise BusinessRuleError({"slug": [_("This short name is taken.")]})
     with transaction.atomic():
         tenant = Tenant(name=name, slug=slug)
-        _full_clean(tenant)
+        full_clean(tenant)
         tenant.save()
         # A platform admin works outside any tenant; the rows below belong to the tenant
         # just made, so their validation queries run in its scope.
@@ -155,7 +137,7 @@ def _onboard_root(
     tenant, admin_username, admin_password, admin_name, admin_mobile, admin_email, by, name
 ):
     root = Operator(tenant=tenant, name=name, kind=Kind.ROOT, path="/")
-    _full_clean(root, exclude=["path"])
+    full_clean(root, exclude=["path"])
     root.save()
     _set_path(root)
     admin = _new_user(
@@ -206,13 +188,13 @@ def operator_create(
     Each node gets its login user in the same transaction.
     """
     if kind == Kind.OPERATOR:
-        _require(by, "operators.create")
+        require_permission(by, "operators.create")
         parent = Operator.objects.get(tenant_id=by.tenant_id, kind=Kind.ROOT)
         role = Role.OPERATOR
     elif kind == Kind.SUB_OPERATOR:
         if parent is None:
             raise BusinessRuleError({"parent": [_("Choose the operator it works under.")]})
-        _require(by, "sub_operators.manage", parent)
+        require_permission(by, "sub_operators.manage", parent)
         role = Role.SUB_OPERATOR
     else:
         raise BusinessRuleError({"kind": [_("Choose operator or sub-operator.")]})
@@ -234,7 +216,7 @@ def operator_create(
         )
         if Operator.objects.filter(name__iexact=name).exists():
             raise BusinessRuleError({"name": [_("An operator with this name already exists.")]})
-        _full_clean(node, exclude=["path", "mobile"])
+        full_clean(node, exclude=["path", "mobile"])
         node.save()
         _set_path(node)
         login = _new_user(
@@ -272,7 +254,7 @@ def operator_update(*, operator: Operator, by: User, data: dict) -> Operator:
     if set(data) - allowed:
         raise BusinessRuleError(_("These fields cannot be changed here."))
     code = "sub_operators.manage" if operator.kind == Kind.SUB_OPERATOR else "operators.edit"
-    _require(by, code, operator)
+    require_permission(by, code, operator)
     if operator.is_root and data.get("is_active") is False:
         raise BusinessRuleError(_("The Group Admin's own book cannot be deactivated."))
     if operator.pk == by.operator_id and "is_active" in data:
@@ -293,7 +275,7 @@ def operator_update(*, operator: Operator, by: User, data: dict) -> Operator:
             raise BusinessRuleError({"name": [_("An operator with this name already exists.")]})
         for field, value in data.items():
             setattr(node, field, value)
-        _full_clean(node, exclude=["path"])
+        full_clean(node, exclude=["path"])
         node.save()
         if "is_active" in data:
             # The node's own login follows the node.
@@ -317,7 +299,7 @@ def operator_update(*, operator: Operator, by: User, data: dict) -> Operator:
 
 def operator_set_credit_limit(*, operator: Operator, by: User, amount: Decimal) -> Operator:
     """Operators → Credit Limit: the most unpaid billing an operator may carry."""
-    _require(by, "operators.credit_limit", operator)
+    require_permission(by, "operators.credit_limit", operator)
     amount = quantize(amount)
     if amount < 0:
         raise BusinessRuleError({"credit_limit": [_("The credit limit cannot be negative.")]})
@@ -369,12 +351,12 @@ def staff_user_create(
     if code is None:
         raise BusinessRuleError({"role": [_("This role cannot be created here.")]})
     if role in (Role.NOC, Role.SALES_MANAGER):
-        _require(by, code)
+        require_permission(by, code)
         operator = Operator.objects.get(tenant_id=by.tenant_id, kind=Kind.ROOT)
     else:
         if operator is None:
             raise BusinessRuleError({"operator": [_("Choose the operator it works for.")]})
-        _require(by, code, operator)
+        require_permission(by, code, operator)
     with transaction.atomic():
         user = _new_user(
             tenant=operator.tenant,
@@ -405,7 +387,7 @@ def user_update(*, user: User, by: User, data: dict) -> User:
     allowed = {"name", "mobile", "email", "is_active"}
     if set(data) - allowed:
         raise BusinessRuleError(_("These fields cannot be changed here."))
-    _require(by, manage_code_for(user), user)
+    require_permission(by, manage_code_for(user), user)
     if user.pk == by.pk and data.get("is_active") is False:
         raise BusinessRuleError(_("You cannot deactivate your own account."))
     with transaction.atomic():
@@ -415,7 +397,7 @@ def user_update(*, user: User, by: User, data: dict) -> User:
             data["mobile"] = _clean_mobile(data["mobile"], exclude_user=target)
         for field, value in data.items():
             setattr(target, field, value)
-        _full_clean(target, exclude=["password"])
+        full_clean(target, exclude=["password"])
         target.save()
         audit_record(
             tenant=target.tenant,
@@ -455,7 +437,7 @@ def manageable_by(by: User, target: User) -> bool:
 
 def user_set_permissions(*, user: User, by: User, codes: set[str]) -> User:
     """Special Permissions: make `codes` the user's exact set of permissions."""
-    _require(by, "permissions.manage", user)
+    require_permission(by, "permissions.manage", user)
     if not manageable_by(by, user):
         raise BusinessRuleError(_("You cannot change this user's permissions."))
     with transaction.atomic():
@@ -511,7 +493,7 @@ def _apply_codes(*, user: User, by: User, codes: set[str]) -> None:
 
 def sales_note_add(*, by: User, operator: Operator, body: str) -> SalesNote:
     """Settings → Sales Managers: a sales note on an operator."""
-    _require(by, "sales_notes.add", operator)
+    require_permission(by, "sales_notes.add", operator)
     body = (body or "").strip()
     if not body:
         raise BusinessRuleError({"body": [_("Write a note.")]})
@@ -538,7 +520,7 @@ def _hash(secret: str) -> str:
 
 def api_key_create(*, by: User, name: str) -> tuple[ApiKey, str]:
     """Make an API key for `by`; returns the key and the full token, shown once."""
-    _require(by, "api.keys")
+    require_permission(by, "api.keys")
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():

@@ -11,7 +11,6 @@ customers to it by name, so it can be re-addressed but never renamed or deleted.
 import re
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,8 +18,8 @@ from netaddr import AddrFormatError, IPAddress, IPNetwork, IPRange
 
 from netbill.core.audit import audit_record, snapshot
 from netbill.core.events import publish
-from netbill.core.exceptions import BusinessRuleError, OutOfReach
-from netbill.core.permissions import can, in_reach
+from netbill.core.exceptions import BusinessRuleError
+from netbill.core.services import full_clean, require_permission
 
 from .. import ratelimit
 from ..choices import IPPoolFamilyChoices as Family
@@ -79,19 +78,8 @@ _POOL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 def _require(by, obj=None) -> None:
     """Refuse unless `by` may manage pools (and reaches `obj`). `by=None` is the system."""
-    if by is None:
-        return
-    if not can(by, CODE):
-        raise BusinessRuleError(_("You do not have permission to do this."), code="forbidden")
-    if obj is not None and not in_reach(by, obj):
-        raise OutOfReach(_("This is outside your reach."), code="out_of_reach")
-
-
-def _full_clean(obj, **kwargs) -> None:
-    try:
-        obj.full_clean(**kwargs)
-    except ValidationError as exc:
-        raise BusinessRuleError(exc.message_dict) from exc
+    if by is not None:
+        require_permission(by, CODE, obj)
 
 
 def _raise(errors: dict[str, list[str]]) -> None:
@@ -311,7 +299,7 @@ def ip_pool_create(
             },
         )
         pool = IPPool(tenant_id=tenant_id, **clean)
-        _full_clean(pool)
+        full_clean(pool)
         pool.save()
         audit_record(
             tenant=pool.tenant,
@@ -355,7 +343,7 @@ def ip_pool_update(*, pool: IPPool, by, data: dict) -> IPPool:
         clean = _validate_pool(tenant_id=current.tenant_id, values=values, exclude_pk=current.pk)
         for name, value in clean.items():
             setattr(current, name, value)
-        _full_clean(current)
+        full_clean(current)
         current.save()
         audit_record(
             tenant=current.tenant,
@@ -420,7 +408,7 @@ def ip_pool_ensure_suspended(*, tenant_id: int) -> IPPool:
         with transaction.atomic():
             clean = _validate_pool(tenant_id=tenant_id, values=dict(SUSPENDED_POOL))
             pool = IPPool(tenant_id=tenant_id, is_protected=True, **clean)
-            _full_clean(pool)
+            full_clean(pool)
             pool.save()
             audit_record(
                 tenant=pool.tenant,
@@ -536,7 +524,7 @@ def _clean_profile(*, tenant_id, values: dict, exclude_pk=None) -> tuple[dict, d
 def _profile_save(profile: PPPoEProfile, clean: dict) -> PPPoEProfile:
     for name, value in clean.items():
         setattr(profile, name, value)
-    _full_clean(profile)
+    full_clean(profile)
     profile.save()
     return profile
 

@@ -27,8 +27,8 @@ from django.utils.translation import gettext_lazy
 
 from netbill.core.audit import audit_record, snapshot
 from netbill.core.events import publish
-from netbill.core.exceptions import BusinessRuleError, OutOfReach
-from netbill.core.permissions import can, in_reach
+from netbill.core.exceptions import BusinessRuleError
+from netbill.core.services import full_clean, require_permission
 
 from ..choices import RouterStatusChoices as Status
 from ..models import Router, VPNAccount
@@ -108,22 +108,6 @@ class RouterOperationFailed(BusinessRuleError):
 #
 
 
-def _require(by, code: str, obj=None) -> None:
-    if not can(by, code):
-        raise BusinessRuleError(_("You do not have permission to do this."), code="forbidden")
-    if obj is not None and not in_reach(by, obj):
-        raise OutOfReach(_("This is outside your reach."), code="out_of_reach")
-
-
-def _full_clean(obj, **kwargs) -> None:
-    try:
-        obj.full_clean(**kwargs)
-    except BusinessRuleError:
-        raise
-    except ValidationError as exc:
-        raise BusinessRuleError(exc.message_dict) from exc
-
-
 def normalise_host(host: str) -> str:
     """An IP address (in its canonical form) or a host name; ValidationError otherwise."""
     host = (host or "").strip()
@@ -184,7 +168,7 @@ def router_create(
     own it takes the account's tunnel address. The status stays "not checked yet" until
     Test Connection or the periodic check has talked to it.
     """
-    _require(by, "routers.manage")
+    require_permission(by, "routers.manage")
     _check_vpn_account(by, vpn_account)
     if not (host or "").strip() and vpn_account is not None:
         host = vpn_account.tunnel_address
@@ -204,7 +188,7 @@ def router_create(
     )
     with transaction.atomic():
         _check_name(router.name)
-        _full_clean(router)
+        full_clean(router)
         router.save()
         audit_record(
             tenant=router.tenant,
@@ -221,7 +205,7 @@ def router_update(*, router: Router, by, data: dict) -> Router:
     """Edit a router. A blank API password or RADIUS secret keeps the stored one."""
     if set(data) - EDITABLE_FIELDS:
         raise BusinessRuleError(_("These fields cannot be changed here."))
-    _require(by, "routers.manage", router)
+    require_permission(by, "routers.manage", router)
     data = dict(data)
     for secret in SECRET_INPUTS:
         if secret in data and not data[secret]:
@@ -241,7 +225,7 @@ def router_update(*, router: Router, by, data: dict) -> Router:
             _check_name(data["name"], exclude_pk=obj.pk)
         for name, value in data.items():
             setattr(obj, name, value)
-        _full_clean(obj)
+        full_clean(obj)
         obj.save()
         after = snapshot(obj, ROUTER_FIELDS)
         if secrets_changed:
@@ -314,7 +298,7 @@ def router_probe(
     *, by, host: str, api_port: int, use_ssl: bool, api_username: str, api_password: str
 ) -> ConnectionResult:
     """Test Connection on the add/edit form: log in with the typed values, save nothing."""
-    _require(by, "routers.manage")
+    require_permission(by, "routers.manage")
     client = RouterClient(
         _clean_host(host),
         api_port,
@@ -344,7 +328,7 @@ def _record_status(router: Router, result: ConnectionResult, *, by=None) -> Rout
             obj.uptime = result.info.uptime[:64]
         status_fields = ["status", "last_checked_at", "last_error"]
         info_fields = ["identity", "ros_version", "board_name", "uptime"]
-        _full_clean(obj)
+        full_clean(obj)
         obj.save(update_fields=status_fields + info_fields)
         if by is not None:
             audit_record(
@@ -380,7 +364,7 @@ def _record_status(router: Router, result: ConnectionResult, *, by=None) -> Rout
 def router_test_connection(*, router: Router, by) -> ConnectionResult:
     """Test Connection on a saved router: log in, read identity and resources, and keep
     the outcome as the router's status (audited, since a person asked for it)."""
-    _require(by, "routers.manage", router)
+    require_permission(by, "routers.manage", router)
     result = _connect_and_identify(RouterClient.for_router(router, total_timeout=CHECK_BUDGET))
     _record_status(router, result, by=by)
     return result
@@ -580,7 +564,7 @@ def router_configure_radius(*, router: Router, by) -> RadiusConfigResult:
     It reads the three menus first and changes only what differs, so a second run
     changes nothing. The changes are audited (secrets masked).
     """
-    _require(by, "routers.manage", router)
+    require_permission(by, "routers.manage", router)
     if not router.radius_secret:
         raise BusinessRuleError({"radius_secret": [_("Set the router's RADIUS secret first.")]})
     applied: list[ConfigChange] = []

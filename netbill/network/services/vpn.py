@@ -8,15 +8,15 @@ made at the same moment may pick the same address, and the unique constraint plu
 retry settles it.
 """
 
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from netaddr import IPAddress
 
 from netbill.core.audit import audit_record, snapshot
 from netbill.core.events import publish
-from netbill.core.exceptions import BusinessRuleError, OutOfReach
-from netbill.core.permissions import can, in_reach
+from netbill.core.exceptions import BusinessRuleError
+from netbill.core.services import full_clean, require_permission
 
 from .. import wireguard
 from ..models import VPNAccount
@@ -38,17 +38,7 @@ ALLOCATION_ATTEMPTS = 5
 
 
 def _require(by, obj=None) -> None:
-    if not can(by, CODE):
-        raise BusinessRuleError(_("You do not have permission to do this."), code="forbidden")
-    if obj is not None and not in_reach(by, obj):
-        raise OutOfReach(_("This is outside your reach."), code="out_of_reach")
-
-
-def _full_clean(obj, **kwargs) -> None:
-    try:
-        obj.full_clean(**kwargs)
-    except ValidationError as exc:
-        raise BusinessRuleError(exc.message_dict) from exc
+    require_permission(by, CODE, obj)
 
 
 def _server() -> wireguard.Server:
@@ -133,7 +123,7 @@ def vpn_account_create(*, by, name: str, with_preshared_key: bool = True) -> VPN
             preshared_key=preshared,
         )
         # The address's platform-wide uniqueness is the database's job (see the retry).
-        _full_clean(account, validate_unique=False)
+        full_clean(account, validate_unique=False)
         try:
             with transaction.atomic():
                 account.save()
@@ -169,7 +159,7 @@ def vpn_account_update(*, account: VPNAccount, by, data: dict) -> VPNAccount:
             current.name = _clean_name(data["name"], current.tenant_id, exclude_pk=current.pk)
         if "is_active" in data:
             current.is_active = bool(data["is_active"])
-        _full_clean(current, validate_unique=False)
+        full_clean(current, validate_unique=False)
         current.save()
         audit_record(
             tenant=current.tenant,
