@@ -20,6 +20,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from .exceptions import BusinessRuleError
+from .forms import ConfirmDeleteForm
 from .permissions import BY_CODE, can, restrict
 
 
@@ -168,6 +169,37 @@ class ObjectEditView(RestrictedQuerysetMixin, BaseView, FormView):
             context["title"] = _("Create %(model)s") % {"model": model._meta.verbose_name}
         else:
             context["title"] = _("Edit %(object)s") % {"object": self.object}
+        return context
+
+
+class ObjectDeleteView(ObjectEditView):
+    """Delete one object: GET asks for confirmation, POST with `confirm` deletes it
+    through the service (NetBox's pattern). A refusal is shown on the page."""
+
+    abstract = True
+    form_class = ConfirmDeleteForm
+    template_name = "core/confirm_delete.html"
+
+    def delete(self, obj) -> None:
+        raise NotImplementedError
+
+    def list_url(self, obj) -> str:
+        raise NotImplementedError
+
+    def save(self, form, instance):
+        self.delete(instance)
+        return instance
+
+    def form_valid(self, form):
+        self.success_message = _("“%(name)s” deleted.") % {"name": self.object}
+        return super().form_valid(form)
+
+    def get_success_url(self, obj=None):
+        return self.list_url(obj)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("Delete %(object)s?") % {"object": self.object}
         return context
 
 

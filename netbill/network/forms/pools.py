@@ -25,15 +25,6 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_SHEET_ROWS = 20_000
 
 
-class ConfirmDeleteForm(forms.Form):
-    """Deleting needs an explicit yes (a bare POST deletes nothing)."""
-
-    confirm = forms.BooleanField(label=_("Yes, delete it"), required=True)
-
-    def __init__(self, *args, user=None, instance=None, **kwargs):
-        super().__init__(*args, **kwargs)
-
-
 class IPPoolForm(forms.Form):
     """Create or edit a pool. The family is chosen on create and fixed afterwards; the
     protected pool's name and kind are shown but cannot be changed."""

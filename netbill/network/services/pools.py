@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from netaddr import AddrFormatError, IPAddress, IPNetwork, IPRange
@@ -389,7 +390,17 @@ def ip_pool_delete(*, pool: IPPool, by) -> None:
             before=snapshot(current, POOL_FIELDS),
         )
         pk, tenant_id = current.pk, current.tenant_id
-        current.delete()
+        try:
+            with transaction.atomic():
+                current.delete()
+        except ProtectedError as exc:
+            # Higher apps point at pools too (a package's FUP pool); name what holds it.
+            holders = sorted({str(obj) for obj in exc.protected_objects})
+            raise BusinessRuleError(
+                _("The pool “%(name)s” is still used by %(holders)s; change those first.")
+                % {"name": current.name, "holders": ", ".join(f"“{h}”" for h in holders)},
+                code="in_use",
+            ) from exc
         publish("ip_pool.deleted", tenant_id=tenant_id, ip_pool_id=pk)
 
 

@@ -20,6 +20,7 @@ from django.views.generic import FormView
 from netbill.core.exceptions import BusinessRuleError
 from netbill.core.views import (
     BaseView,
+    ObjectDeleteView,
     ObjectEditView,
     ObjectListView,
     ObjectView,
@@ -29,7 +30,6 @@ from netbill.core.views import (
 from ..choices import IPPoolFamilyChoices as Family
 from ..filters.pools import IPPoolFilterSet, PPPoEProfileFilterSet
 from ..forms.pools import (
-    ConfirmDeleteForm,
     IPPoolForm,
     PPPoEProfileForm,
     PPPoEProfileUploadForm,
@@ -140,37 +140,6 @@ class IPPoolEditView(ObjectEditView):
             context["title"] = (
                 _("Create IPv6 pool") if family == Family.IPV6 else _("Create IPv4 pool")
             )
-        return context
-
-
-class ObjectDeleteView(ObjectEditView):
-    """Delete one object: GET asks for confirmation, POST with `confirm` deletes it
-    through the service (NetBox's pattern). A refusal is shown on the page."""
-
-    abstract = True
-    form_class = ConfirmDeleteForm
-    template_name = "network/confirm_delete.html"
-
-    def delete(self, obj) -> None:
-        raise NotImplementedError
-
-    def list_url(self, obj) -> str:
-        raise NotImplementedError
-
-    def save(self, form, instance):
-        self.delete(instance)
-        return instance
-
-    def form_valid(self, form):
-        self.success_message = _("“%(name)s” deleted.") % {"name": self.object}
-        return super().form_valid(form)
-
-    def get_success_url(self, obj=None):
-        return self.list_url(obj)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("Delete %(object)s?") % {"object": self.object}
         return context
 
 

@@ -10,14 +10,13 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from netbill.core.exceptions import BusinessRuleError
-from netbill.core.views import ObjectEditView, ObjectListView, ObjectView
+from netbill.core.views import ObjectDeleteView, ObjectEditView, ObjectListView, ObjectView
 
 from ..filters.vpn import VPNAccountFilterSet
 from ..forms.vpn import VPNAccountCreateForm, VPNAccountEditForm
 from ..models import VPNAccount
 from ..services import vpn as services
 from ..tables.vpn import VPNAccountTable
-from .pools import ObjectDeleteView
 
 CODE = "routers.manage"
 
