@@ -22,6 +22,7 @@ from django.urls import reverse
 from conftest import in_scope
 from netbill.accounts import services
 from netbill.accounts.models import Operator, User
+from netbill.catalog.tests.helpers import add_catalog_rows
 from netbill.core.testing.contracts import leak_markers
 from netbill.core.testing.crawl import NOT_BASE_VIEWS, PUBLIC, iter_routes, url_sets
 from netbill.core.testing.people import api_token_for, fresh_user
@@ -67,6 +68,8 @@ def alpha(isp):
     make_router(by=isp.ga, name="Alpha secret router")
     # A pool, a PPPoE profile and a VPN account (the protected pool exists already).
     add_network_rows(isp, "Alpha secret")
+    # One row of every catalog model (VAT, billing profile, packages).
+    add_catalog_rows(isp, "Alpha secret")
     return isp
 
 

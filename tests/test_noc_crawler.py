@@ -19,6 +19,7 @@ from netbill.accounts.choices import OperatorKindChoices as Kind
 from netbill.accounts.choices import UserRoleChoices as Role
 from netbill.accounts.models import Operator
 from netbill.accounts.roles import grantable_codes
+from netbill.catalog.tests.helpers import add_catalog_rows
 from netbill.core.menu import _items as menu_items
 from netbill.core.permissions import FINANCIAL_CODES
 from netbill.core.testing.crawl import iter_routes, url_sets
@@ -80,6 +81,9 @@ def noc(isp):
     # (Test Connection, Configure for RADIUS) are refused at once, on this machine.
     make_router(by=isp.ga)
     add_network_rows(isp)  # a pool, a PPPoE profile and a VPN account to crawl
+    # One row of every catalog model; package prices carry the sentinel (also written
+    # into the activity log by the services).
+    add_catalog_rows(isp, price=str(CREDIT))
     user = fresh_user(isp.noc)
     assert user.permission_codes == grantable_codes(Role.NOC)
     assert not user.permission_codes & FINANCIAL_CODES

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from netbill.accounts.api.views import ApiKeyViewSet, OperatorViewSet, UserViewSet
+from netbill.catalog.api import register as register_catalog
 from netbill.network.api import register as register_network
 
 router = DefaultRouter()
@@ -12,6 +13,7 @@ router.register("operators", OperatorViewSet, basename="operator")
 router.register("users", UserViewSet, basename="user")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 register_network(router)
+register_catalog(router)
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="api")),

@@ -65,8 +65,9 @@ CATALOG: tuple[Perm, ...] = (
     Perm("routers.view", _("See routers"), _("Routers & Packages")),
     Perm("routers.manage", _("Add and configure routers"), _("Routers & Packages")),
     Perm("ip_pools.manage", _("Manage IP pools and PPPoE profiles"), _("IP & PPPoE Management")),
-    Perm("packages.view", _("See packages"), _("Routers & Packages")),
-    Perm("packages.manage", _("Create and edit master packages"), _("Routers & Packages")),
+    # Packages carry prices (master, operator and customer): financial.
+    Perm("packages.view", _("See packages"), _("Routers & Packages"), True),
+    Perm("packages.manage", _("Create and edit master packages"), _("Routers & Packages"), True),
     Perm("monitoring.view", _("Use network monitoring"), _("Monitoring")),
     # Messaging and API
     Perm("sms.send", _("Send SMS"), _("SMS & Notifications")),

@@ -55,7 +55,16 @@ def test_group_admin(isp):
         ("Dashboard", ["Dashboard"]),
         ("Operators", ["Create Operator", "Create Sub-Operator", "Operator List"]),
         ("Operators & Managers", ["Managers", "NOC Users"]),
-        ("Routers & Packages", ["Routers", "VPN Accounts"]),
+        (
+            "Routers & Packages",
+            [
+                "Routers",
+                "VPN Accounts",
+                "Master Packages",
+                "Operator Packages",
+                "Billing Profiles",
+            ],
+        ),
         ("IP & PPPoE Management", ["IPv4 Pools", "IPv6 Pools", "PPPoE Profiles"]),
         ("Monitoring", ["NOC Panel"]),
         (
@@ -66,6 +75,7 @@ def test_group_admin(isp):
                 "Sales Managers",
                 "Activity Log",
                 "API Keys",
+                "VAT Profiles",
             ],
         ),
     ]
@@ -76,12 +86,16 @@ def test_operator(isp):
         ("Dashboard", ["Dashboard"]),
         ("Operators", ["Create Sub-Operator", "Operator List"]),
         ("Operators & Managers", ["Managers"]),
+        ("Routers & Packages", ["Operator Packages"]),
         ("Settings", ["Special Permissions", "Activity Log", "API Keys"]),
     ]
 
 
 def test_sub_operator_and_manager_and_card_distributor(isp):
-    assert shown(isp.user_x1) == [("Dashboard", ["Dashboard"])]
+    assert shown(isp.user_x1) == [
+        ("Dashboard", ["Dashboard"]),
+        ("Routers & Packages", ["Operator Packages"]),
+    ]
     assert shown(isp.manager_x) == [("Dashboard", ["Dashboard"])]
     assert shown(isp.cards) == [("Dashboard", ["Dashboard"])]
 
@@ -128,6 +142,7 @@ def test_a_revoked_code_hides_its_item_and_an_empty_section(isp, fresh):
     assert shown(fresh(isp.user_x)) == [
         ("Dashboard", ["Dashboard"]),
         ("Operators", ["Create Sub-Operator", "Operator List"]),
+        ("Routers & Packages", ["Operator Packages"]),
         ("Settings", ["Special Permissions", "Activity Log", "API Keys"]),
     ]
 

@@ -51,6 +51,9 @@ def test_financial_codes():
         "accounting.view",
         "cards.view",
         "cards.sell",
+        # Packages carry master, operator and customer prices.
+        "packages.view",
+        "packages.manage",
     } == FINANCIAL_CODES
     assert is_financial("bills.view") is True
     assert is_financial("customers.view") is False

@@ -147,6 +147,90 @@ def _seed_pools_and_vpn(tenant, admin) -> None:
         router_update(router=router, by=admin, data={"vpn_account": tunnel})
 
 
+def _seed_catalog(tenant, admin) -> None:
+    """Demo VAT, billing profiles, master packages and operator packages (issue 4).
+
+    Prices are BDT; the operators buy at a discount and sell at the customer price.
+    """
+    from netbill.catalog.services import (
+        billing_profile_create,
+        master_package_create,
+        operator_package_assign,
+        vat_profile_create,
+    )
+    from netbill.network.models import IPPool, PPPoEProfile
+
+    profiles = {p.name: p for p in PPPoEProfile.objects.all()}
+    fup_pool = IPPool.objects.get(name="fup-pool")
+    mirpur = Operator.objects.get(name="Mirpur Link")
+    uttara = Operator.objects.get(name="Uttara Net")
+    vat = vat_profile_create(by=admin, name="VAT 5%", rate=Decimal("5"), mode="exclusive")
+    billing_profile_create(
+        by=admin,
+        name="1st of month",
+        due_day=1,
+        grace_days=5,
+        operators=[admin.operator, mirpur, uttara],
+    )
+    billing_profile_create(
+        by=admin, name="15th of month", due_day=15, grace_days=5, operators=[uttara]
+    )
+    common = {"validity": "monthly", "vat_profile": vat}
+    home5 = master_package_create(
+        by=admin,
+        name="Home 5 Mbps",
+        download_kbps=5_000,
+        upload_kbps=5_000,
+        price=Decimal("500"),
+        pppoe_profile=profiles["5 Mbps"],
+        connection_types=["pppoe", "hotspot"],
+        **common,
+    )
+    home10 = master_package_create(
+        by=admin,
+        name="Home 10 Mbps",
+        download_kbps=10_000,
+        upload_kbps=10_000,
+        burst_download_kbps=12_000,
+        burst_upload_kbps=12_000,
+        burst_threshold_download_kbps=8_000,
+        burst_threshold_upload_kbps=8_000,
+        burst_time_seconds=10,
+        price=Decimal("800"),
+        pppoe_profile=profiles["10 Mbps"],
+        connection_types=["pppoe"],
+        fup_data_limit_gb=300,
+        fup_download_kbps=2_000,
+        fup_upload_kbps=2_000,
+        fup_pool=fup_pool,
+        **common,
+    )
+    business = master_package_create(
+        by=admin,
+        name="Business 20 Mbps",
+        download_kbps=20_000,
+        upload_kbps=20_000,
+        price=Decimal("2500"),
+        pppoe_profile=profiles["20 Mbps Business"],
+        connection_types=["pppoe", "static_ip"],
+        **common,
+    )
+    for operator, package, operator_price, customer_price in (
+        (mirpur, home5, "400", "500"),
+        (mirpur, home10, "650", "800"),
+        (uttara, home5, "420", "550"),
+        (uttara, home10, "680", "850"),
+        (uttara, business, "2100", "2500"),
+    ):
+        operator_package_assign(
+            by=admin,
+            operator=operator,
+            master_package=package,
+            operator_price=Decimal(operator_price),
+            customer_price=Decimal(customer_price),
+        )
+
+
 class Command(BaseCommand):
     help = "Seed the demo ISP (one user per role) unless it exists; print the logins."
 
@@ -266,6 +350,7 @@ class Command(BaseCommand):
             )
             _seed_routers(tenant, admin)
             _seed_pools_and_vpn(tenant, admin)
+            _seed_catalog(tenant, admin)
             services.sales_note_add(
                 by=sales, operator=uttara, body="Wants 20 more FTTH ports in Sector 10 by January."
             )

@@ -1,0 +1,5 @@
+from .views import urlpatterns as _patterns
+
+app_name = "catalog"
+
+urlpatterns = list(_patterns)
