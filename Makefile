@@ -38,6 +38,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_operator_list.py
+	$(PY) bench/radius_authorize.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

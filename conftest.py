@@ -15,7 +15,8 @@ import pytest
 from django_scopes import scope
 
 # `routeros_sim` and `routeros_sim_factory`: our RouterOS API simulator on a free port.
-pytest_plugins = ["tools.routeros_sim.pytest_plugin"]
+# `freeradius`: a real FreeRADIUS with our configuration, against the test database.
+pytest_plugins = ["tools.routeros_sim.pytest_plugin", "netbill.radius.testing"]
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 PASSWORD = "Test-pass-1234"

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "netbill.tenancy",
     "netbill.accounts",
     "netbill.network",
+    "netbill.catalog",
+    "netbill.radius",
     "netbill.monitoring",
     "netbill.reports",
     "netbill.api",
