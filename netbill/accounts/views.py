@@ -94,16 +94,21 @@ class OperatorListView(ObjectListView):
         return Operator.objects.select_related("parent").exclude(kind=Kind.ROOT).order_by("name")
 
     def get_table_kwargs(self):
+        return {"show_money": can(self.request.user, "operators.balance"), "request": self.request}
+
+    def get_table(self, **kwargs):
+        # Get Access buttons for the rows on this page only (one query, not one per row).
+        table = super().get_table(**kwargs)
+        page = getattr(table, "page", None)
+        shown = [row.record.pk for row in page.object_list] if page else []
         user = self.request.user
         logins = User.in_tenant.select_related("operator").filter(
-            operator__in=self.object_list, role__in=[Role.OPERATOR, Role.SUB_OPERATOR]
+            operator_id__in=shown, role__in=[Role.OPERATOR, Role.SUB_OPERATOR]
         )
-        access = {u.operator_id: u for u in logins if may_get_access(hijacker=user, hijacked=u)}
-        return {
-            "show_money": can(user, "operators.balance"),
-            "request": self.request,
-            "access_users": access,
+        table.access_users = {
+            u.operator_id: u for u in logins if may_get_access(hijacker=user, hijacked=u)
         }
+        return table
 
 
 class OperatorView(ObjectView):

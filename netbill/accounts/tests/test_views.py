@@ -66,6 +66,29 @@ def test_operator_list_filters(isp, client):
     assert _rows(client.get("/operators/", {"q": "net y"})) == {isp.op_y.pk}
 
 
+def test_operator_list_offers_get_access_only_where_allowed(isp, client):
+    import re
+
+    def enterable(response):
+        return {
+            int(pk) for pk in re.findall(r'name="user_pk" value="(\d+)"', response.content.decode())
+        }
+
+    client.force_login(isp.ga)
+    assert enterable(client.get("/operators/")) == {isp.user_x.pk, isp.user_y.pk, isp.user_x1.pk}
+    # Operator X may enter its own sub-operator, not itself or anyone above.
+    client.force_login(isp.user_x)
+    assert enterable(client.get("/operators/")) == {isp.user_x1.pk}
+    # Only the page shown is looked at: a one-row page offers one button.
+    client.force_login(isp.ga)
+    assert enterable(client.get("/operators/", {"per_page": 1})) <= {
+        isp.user_x.pk,
+        isp.user_y.pk,
+        isp.user_x1.pk,
+    }
+    assert len(enterable(client.get("/operators/", {"per_page": 1}))) == 1
+
+
 def test_sales_manager_reads_the_operator_list_without_money_or_create(isp, client):
     client.force_login(isp.sales)
     response = client.get("/operators/")
