@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "netbill.network",
     "netbill.catalog",
     "netbill.radius",
+    "netbill.customers",
     "netbill.monitoring",
     "netbill.reports",
     "netbill.api",

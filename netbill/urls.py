@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("netbill.tenancy.urls")),
     path("", include("netbill.network.urls")),
     path("", include("netbill.catalog.urls")),
+    path("", include("netbill.customers.urls")),
     path("", include("netbill.reports.urls")),
     path("", include("netbill.monitoring.urls")),
     path("api/", include("netbill.api.urls")),

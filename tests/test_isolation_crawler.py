@@ -27,6 +27,7 @@ from netbill.core.testing.contracts import leak_markers
 from netbill.core.testing.crawl import NOT_BASE_VIEWS, PUBLIC, iter_routes, url_sets
 from netbill.core.testing.people import api_token_for, fresh_user
 from netbill.core.testing.state import assert_same_state, tenant_state
+from netbill.customers.tests.helpers import add_customer_settings_rows
 from netbill.network.tests.pool_helpers import add_network_rows
 from netbill.network.tests.router_helpers import make_router
 
@@ -70,6 +71,8 @@ def alpha(isp):
     add_network_rows(isp, "Alpha secret")
     # One row of every catalog model (VAT, billing profile, packages).
     add_catalog_rows(isp, "Alpha secret")
+    # A zone, a custom field and the mandatory attributes row.
+    add_customer_settings_rows(isp, "Alpha secret")
     return isp
 
 

@@ -24,6 +24,7 @@ from netbill.core.menu import _items as menu_items
 from netbill.core.permissions import FINANCIAL_CODES
 from netbill.core.testing.crawl import iter_routes, url_sets
 from netbill.core.testing.people import fresh_user
+from netbill.customers.tests.helpers import add_customer_settings_rows
 from netbill.network.tests.pool_helpers import add_network_rows
 from netbill.network.tests.router_helpers import make_router
 
@@ -84,6 +85,8 @@ def noc(isp):
     # One row of every catalog model; package prices carry the sentinel (also written
     # into the activity log by the services).
     add_catalog_rows(isp, price=str(CREDIT))
+    # A zone, a custom field and the mandatory attributes row.
+    add_customer_settings_rows(isp)
     user = fresh_user(isp.noc)
     assert user.permission_codes == grantable_codes(Role.NOC)
     assert not user.permission_codes & FINANCIAL_CODES

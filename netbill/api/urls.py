@@ -6,7 +6,9 @@ from rest_framework.routers import DefaultRouter
 
 from netbill.accounts.api.views import ApiKeyViewSet, OperatorViewSet, UserViewSet
 from netbill.catalog.api import register as register_catalog
+from netbill.customers.api import register as register_customers
 from netbill.network.api import register as register_network
+from netbill.tenancy.api import register as register_tenancy
 
 router = DefaultRouter()
 router.register("operators", OperatorViewSet, basename="operator")
@@ -14,6 +16,8 @@ router.register("users", UserViewSet, basename="user")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 register_network(router)
 register_catalog(router)
+register_tenancy(router)
+register_customers(router)
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="api")),

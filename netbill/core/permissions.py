@@ -53,6 +53,10 @@ CATALOG: tuple[Perm, ...] = (
     Perm("customers.edit", _("Edit customers"), _("Customers")),
     Perm("customers.suspend", _("Suspend and restore customers"), _("Customers")),
     Perm("customers.disconnect", _("Disconnect live sessions"), _("Customers")),
+    Perm("zones.manage", _("Define customer zones"), _("Customers")),
+    Perm(
+        "custom_fields.manage", _("Define custom fields and mandatory attributes"), _("Customers")
+    ),
     # Money
     Perm("bills.view", _("See bills"), _("Bills & Payments"), True),
     Perm("bills.edit", _("Edit bills"), _("Bills & Payments"), True),

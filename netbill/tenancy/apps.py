@@ -11,5 +11,6 @@ class TenancyConfig(AppConfig):
         from netbill.core.menu import MenuItem, register
 
         register(
+            MenuItem(_("Customers"), _("Customer Zones"), "tenancy:zone_list", "zones.manage"),
             MenuItem(_("Settings"), _("Company Settings"), "tenancy:company", "editCompany"),
         )

@@ -45,3 +45,22 @@ class CompanyForm(forms.ModelForm):
             # save_form_data does); set as is, the model would fail to save it.
             data["logo"] = ""
         return data
+
+
+class ZoneForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=64)
+    description = forms.CharField(label=_("Description"), max_length=255, required=False)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, user=None, instance=None, **kwargs):
+        self.user, self.instance = user, instance
+        if instance is not None:
+            kwargs["initial"] = {
+                "name": instance.name,
+                "description": instance.description,
+                "is_active": instance.is_active,
+            }
+        super().__init__(*args, **kwargs)
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.fields}

@@ -1,4 +1,4 @@
-"""The tenant: one ISP, with its company profile and branding."""
+"""The tenant: one ISP, with its company profile and branding; and its customer zones."""
 
 import zoneinfo
 
@@ -8,6 +8,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from netbill.core.models import TenantOwnedModel
 
 
 def validate_time_zone(value: str) -> None:
@@ -78,3 +80,28 @@ class Tenant(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Zone(TenantOwnedModel):
+    """A customer zone (Customers → Customer Zones): the area or building group a
+    customer lives in, defined by the Group Admin and used to filter customers, reports
+    and SMS broadcasts. Names are unique within the ISP."""
+
+    name = models.CharField(_("name"), max_length=64)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("zone")
+        verbose_name_plural = _("zones")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="zone_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("tenancy:zone", args=[self.pk])

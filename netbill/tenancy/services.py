@@ -1,4 +1,4 @@
-"""Writes on the tenant itself: company settings and suspension."""
+"""Writes on the tenant itself: company settings and suspension; and its customer zones."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -8,8 +8,9 @@ from netbill.core.audit import audit_record, snapshot
 from netbill.core.events import publish
 from netbill.core.exceptions import BusinessRuleError
 from netbill.core.permissions import can
+from netbill.core.services import full_clean, require_permission
 
-from .models import Tenant
+from .models import Tenant, Zone
 
 COMPANY_FIELDS = (
     "name",
@@ -85,3 +86,83 @@ def tenant_set_active(*, tenant: Tenant, by, active: bool) -> Tenant:
         )
         publish("tenant.status_changed", tenant_id=tenant.pk, active=active)
     return tenant
+
+
+#
+# Customer zones
+#
+
+ZONES = "zones.manage"
+ZONE_FIELDS = ["name", "description", "is_active"]
+
+
+def _clean_zone(*, tenant_id, values, exclude_pk=None) -> dict:
+    errors: dict[str, list[str]] = {}
+    name = " ".join(str(values.get("name") or "").split())
+    if not name:
+        errors["name"] = [_("Enter a name.")]
+    elif len(name) > 64:
+        errors["name"] = [_("At most 64 characters.")]
+    elif (
+        Zone.objects.filter(tenant_id=tenant_id, name__iexact=name).exclude(pk=exclude_pk).exists()
+    ):
+        errors["name"] = [_("A zone named “%(name)s” already exists.") % {"name": name}]
+    description = str(values.get("description") or "").strip()
+    if len(description) > 255:
+        errors["description"] = [_("At most 255 characters.")]
+    if errors:
+        raise BusinessRuleError(errors)
+    return {
+        "name": name,
+        "description": description,
+        "is_active": bool(values.get("is_active", True)),
+    }
+
+
+def _zone_audit(zone, by, action, before=None, after=None) -> None:
+    audit_record(tenant=zone.tenant, actor=by, action=action, obj=zone, before=before, after=after)
+
+
+def zone_create(*, by, name: str, description: str = "", is_active: bool = True) -> Zone:
+    """Customers → Customer Zones → Create (the Group Admin's: zones.manage)."""
+    require_permission(by, ZONES)
+    values = {"name": name, "description": description, "is_active": is_active}
+    with transaction.atomic():
+        zone = Zone(tenant_id=by.tenant_id, **_clean_zone(tenant_id=by.tenant_id, values=values))
+        full_clean(zone)
+        zone.save()
+        _zone_audit(zone, by, "zone.created", after=snapshot(zone, ZONE_FIELDS))
+        publish("zone.created", tenant_id=zone.tenant_id, zone_id=zone.pk)
+    return zone
+
+
+def zone_update(*, zone: Zone, by, data: dict) -> Zone:
+    """Rename, describe or (de)activate a zone; an inactive zone is offered to no new
+    customer but stays on the customers already in it."""
+    if set(data) - set(ZONE_FIELDS):
+        raise BusinessRuleError(_("These fields cannot be changed here."))
+    require_permission(by, ZONES, zone)
+    with transaction.atomic():
+        current = Zone.objects.select_for_update().get(pk=zone.pk)
+        before = snapshot(current, ZONE_FIELDS)
+        values = {f: getattr(current, f) for f in ZONE_FIELDS}
+        values.update(data)
+        clean = _clean_zone(tenant_id=current.tenant_id, values=values, exclude_pk=current.pk)
+        for field, value in clean.items():
+            setattr(current, field, value)
+        full_clean(current)
+        current.save()
+        _zone_audit(current, by, "zone.updated", before, snapshot(current, ZONE_FIELDS))
+        publish("zone.updated", tenant_id=current.tenant_id, zone_id=current.pk)
+    return current
+
+
+def zone_delete(*, zone: Zone, by) -> None:
+    """Delete a zone (customers, once they exist, will PROTECT the zones they are in)."""
+    require_permission(by, ZONES, zone)
+    with transaction.atomic():
+        current = Zone.objects.select_for_update().get(pk=zone.pk)
+        _zone_audit(current, by, "zone.deleted", before=snapshot(current, ZONE_FIELDS))
+        pk, tenant_id = current.pk, current.tenant_id
+        current.delete()
+        publish("zone.deleted", tenant_id=tenant_id, zone_id=pk)

@@ -1,9 +1,5 @@
-from django.urls import path
-
-from . import views
+from .views import urlpatterns as _patterns
 
 app_name = "tenancy"
 
-urlpatterns = [
-    path("settings/company/", views.CompanyView.as_view(), name="company"),
-]
+urlpatterns = list(_patterns)

@@ -55,6 +55,7 @@ def test_group_admin(isp):
         ("Dashboard", ["Dashboard"]),
         ("Operators", ["Create Operator", "Create Sub-Operator", "Operator List"]),
         ("Operators & Managers", ["Managers", "NOC Users"]),
+        ("Customers", ["Customer Zones", "Custom Fields", "Mandatory Attributes"]),
         (
             "Routers & Packages",
             [

@@ -85,6 +85,7 @@ def test_the_panel_has_a_mobile_viewport_and_the_menu(isp, client):
         "Dashboard",
         "Operators",
         "Operators &amp; Managers",
+        "Customers",
         "Routers &amp; Packages",
         "IP &amp; PPPoE Management",
         "Monitoring",

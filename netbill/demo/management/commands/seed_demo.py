@@ -231,6 +231,25 @@ def _seed_catalog(tenant, admin) -> None:
         )
 
 
+def _seed_customer_settings(tenant, admin) -> None:
+    """Demo customer zones, custom fields and mandatory attributes (issue 4, item 3)."""
+    from netbill.customers.services import custom_field_create, mandatory_attributes_update
+    from netbill.tenancy.services import zone_create
+
+    for name in ("Mirpur-10", "Mirpur-2", "Uttara Sector 7", "Uttara Sector 10"):
+        zone_create(by=admin, name=name)
+    custom_field_create(by=admin, name="Building / flat", field_type="text", mandatory=True)
+    custom_field_create(by=admin, name="ONU serial", field_type="text", order=1)
+    custom_field_create(
+        by=admin,
+        name="Preferred bill day",
+        field_type="dropdown",
+        choices=["1", "10", "20"],
+        order=2,
+    )
+    mandatory_attributes_update(by=admin, required=["address", "zone"])
+
+
 class Command(BaseCommand):
     help = "Seed the demo ISP (one user per role) unless it exists; print the logins."
 
@@ -351,6 +370,7 @@ class Command(BaseCommand):
             _seed_routers(tenant, admin)
             _seed_pools_and_vpn(tenant, admin)
             _seed_catalog(tenant, admin)
+            _seed_customer_settings(tenant, admin)
             services.sales_note_add(
                 by=sales, operator=uttara, body="Wants 20 more FTTH ports in Sector 10 by January."
             )

@@ -1,0 +1,18 @@
+from django.utils.translation import gettext_lazy as _
+
+from netbill.core.menu import MenuItem, register
+
+register(
+    MenuItem(
+        _("Customers"),
+        _("Custom Fields"),
+        "customers:custom_field_list",
+        "custom_fields.manage",
+    ),
+    MenuItem(
+        _("Customers"),
+        _("Mandatory Attributes"),
+        "customers:mandatory_attributes",
+        "custom_fields.manage",
+    ),
+)
