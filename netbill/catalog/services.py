@@ -10,15 +10,15 @@ profiles; VAT profiles are company settings (editCompany).
 
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from netbill.core.audit import audit_record, snapshot
 from netbill.core.events import publish
-from netbill.core.exceptions import BusinessRuleError, OutOfReach
+from netbill.core.exceptions import BusinessRuleError
 from netbill.core.money import quantize
-from netbill.core.permissions import can, in_reach
+from netbill.core.permissions import in_reach
+from netbill.core.services import full_clean, require_permission
 from netbill.network.choices import IPPoolKindChoices
 
 from .choices import (
@@ -95,20 +95,9 @@ MAX_VALIDITY_DAYS = 3650
 
 
 def _require(by, code, obj=None) -> None:
-    """Refuse unless `by` holds `code` (and reaches `obj`). `by=None` is the system."""
-    if by is None:
-        return
-    if not can(by, code):
-        raise BusinessRuleError(_("You do not have permission to do this."), code="forbidden")
-    if obj is not None and not in_reach(by, obj):
-        raise OutOfReach(_("This is outside your reach."), code="out_of_reach")
-
-
-def _full_clean(obj, **kwargs) -> None:
-    try:
-        obj.full_clean(**kwargs)
-    except ValidationError as exc:
-        raise BusinessRuleError(exc.message_dict) from exc
+    """`require_permission`, except that `by=None` is the system (the demo seed)."""
+    if by is not None:
+        require_permission(by, code, obj)
 
 
 def _raise(errors: dict[str, list[str]]) -> None:
@@ -219,7 +208,7 @@ def vat_profile_create(*, by, name: str, rate, mode: str, is_active: bool = True
     with transaction.atomic():
         clean = _clean_vat(tenant_id=by.tenant_id, values=values)
         profile = VATProfile(tenant_id=by.tenant_id, **clean)
-        _full_clean(profile)
+        full_clean(profile)
         profile.save()
         _audit(profile, by, "vat_profile.created", after=snapshot(profile, VAT_FIELDS))
         publish("vat_profile.created", tenant_id=profile.tenant_id, vat_profile_id=profile.pk)
@@ -239,7 +228,7 @@ def vat_profile_update(*, profile: VATProfile, by, data: dict) -> VATProfile:
         clean = _clean_vat(tenant_id=current.tenant_id, values=values, exclude_pk=current.pk)
         for field, value in clean.items():
             setattr(current, field, value)
-        _full_clean(current)
+        full_clean(current)
         current.save()
         _audit(current, by, "vat_profile.updated", before, snapshot(current, VAT_FIELDS))
         publish("vat_profile.updated", tenant_id=current.tenant_id, vat_profile_id=current.pk)
@@ -320,7 +309,7 @@ def _set_operators(profile: BillingProfile, operators: list) -> None:
             row = BillingProfileAssignment(
                 tenant_id=profile.tenant_id, billing_profile=profile, operator=operator
             )
-            _full_clean(row)
+            full_clean(row)
             row.save()
 
 
@@ -356,7 +345,7 @@ def billing_profile_create(
         clean = _clean_billing(tenant_id=by.tenant_id, values=values)
         chosen = _clean_operators(by, by.tenant_id, operators)
         profile = BillingProfile(tenant_id=by.tenant_id, **clean)
-        _full_clean(profile)
+        full_clean(profile)
         profile.save()
         _set_operators(profile, chosen)
         _audit(profile, by, "billing_profile.created", after=_billing_snapshot(profile))
@@ -390,7 +379,7 @@ def billing_profile_update(*, profile: BillingProfile, by, data: dict) -> Billin
                 chosen += hidden
         for field, value in clean.items():
             setattr(current, field, value)
-        _full_clean(current)
+        full_clean(current)
         current.save()
         if "operators" in data:
             _set_operators(current, chosen)
@@ -533,7 +522,7 @@ def _clean_package(*, tenant_id, values, exclude_pk=None) -> dict:
 def _package_save(package: MasterPackage, clean: dict) -> MasterPackage:
     for field, value in clean.items():
         setattr(package, field, value)
-    _full_clean(package)
+    full_clean(package)
     package.save()
     return package
 
@@ -645,7 +634,7 @@ def operator_package_assign(
         package = OperatorPackage(
             tenant_id=tenant_id, operator=operator, master_package=master_package, **clean
         )
-        _full_clean(package)
+        full_clean(package)
         package.save()
         _audit(
             package,
@@ -675,7 +664,7 @@ def operator_package_update(*, package: OperatorPackage, by, data: dict) -> Oper
         _raise(errors)
         for field, value in clean.items():
             setattr(current, field, value)
-        _full_clean(current)
+        full_clean(current)
         current.save()
         _audit(
             current,
