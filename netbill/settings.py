@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("NETBILL_VAR_DIR", BASE_DIR / "var"))
+# The default SQLite database and broker live here: a fresh clone must be able to open them.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -256,6 +258,15 @@ NETBILL_DEFAULT_PHONE_REGION = "BD"
 
 # Network (issue 3). Where routers reach our RADIUS server (Configure for RADIUS pushes it).
 NETBILL_RADIUS_ADDRESS = os.environ.get("NETBILL_RADIUS_ADDRESS", "127.0.0.1")
+# RADIUS (issue 4): the Acct-Interim-Interval every package group sends (seconds); a
+# session without an update for 3 intervals is closed as stale. The walled-garden group's
+# rate and address list. CoA/Disconnect: seconds to wait for the NAS, and retries.
+NETBILL_RADIUS_INTERIM_INTERVAL = int(os.environ.get("NETBILL_RADIUS_INTERIM_INTERVAL", "300"))
+NETBILL_RADIUS_STALE_INTERVALS = 3
+NETBILL_SUSPENDED_RATE_LIMIT = "256k/256k"
+NETBILL_SUSPENDED_ADDRESS_LIST = "suspended"
+NETBILL_COA_TIMEOUT = float(os.environ.get("NETBILL_COA_TIMEOUT", "3"))
+NETBILL_COA_RETRIES = int(os.environ.get("NETBILL_COA_RETRIES", "1"))
 # The platform's WireGuard server for routers behind NAT: one server for every ISP.
 NETBILL_VPN_TUNNEL_RANGE = os.environ.get("NETBILL_VPN_TUNNEL_RANGE", "10.255.0.0/16")
 NETBILL_VPN_SERVER_ENDPOINT = os.environ.get(

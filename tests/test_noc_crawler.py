@@ -86,7 +86,7 @@ def noc(isp):
     # into the activity log by the services).
     add_catalog_rows(isp, price=str(CREDIT))
     # A zone, a custom field and the mandatory attributes row.
-    add_customer_settings_rows(isp)
+    add_customer_settings_rows(isp, price=str(CREDIT))
     user = fresh_user(isp.noc)
     assert user.permission_codes == grantable_codes(Role.NOC)
     assert not user.permission_codes & FINANCIAL_CODES

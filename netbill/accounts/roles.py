@@ -20,6 +20,7 @@ _OPERATOR = {
     "customers.edit",
     "customers.suspend",
     "customers.disconnect",
+    "customers.custom_price",
     "bills.view",
     "bills.edit",
     "payments.view",

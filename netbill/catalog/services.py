@@ -20,6 +20,7 @@ from netbill.core.money import quantize
 from netbill.core.permissions import in_reach
 from netbill.core.services import full_clean, require_permission
 from netbill.network.choices import IPPoolKindChoices
+from netbill.radius.groups import package_groups_delete, package_groups_sync
 
 from .choices import (
     BillingProfileTypeChoices,
@@ -520,10 +521,12 @@ def _clean_package(*, tenant_id, values, exclude_pk=None) -> dict:
 
 
 def _package_save(package: MasterPackage, clean: dict) -> MasterPackage:
+    """Save the package and, in the same transaction, its RADIUS groups."""
     for field, value in clean.items():
         setattr(package, field, value)
     full_clean(package)
     package.save()
+    package_groups_sync(package)
     return package
 
 
@@ -580,6 +583,7 @@ def master_package_delete(*, package: MasterPackage, by) -> None:
             )
         _audit(current, by, "master_package.deleted", before=snapshot(current, PACKAGE_FIELDS))
         pk, tenant_id = current.pk, current.tenant_id
+        package_groups_delete(current.tenant, pk)
         current.delete()
         publish("master_package.deleted", tenant_id=tenant_id, master_package_id=pk)
 

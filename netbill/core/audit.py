@@ -15,7 +15,9 @@ SECRET_FIELDS = {"password", "api_password", "secret", "key_hash", "radius_secre
 
 # Amounts: the activity log shows them only to users who may see operator money. NOC
 # users and sales managers may read the log but never hold a financial code.
-MONEY_FIELDS = frozenset({"balance", "credit_limit", "price", "operator_price", "customer_price"})
+MONEY_FIELDS = frozenset(
+    {"balance", "credit_limit", "price", "operator_price", "customer_price", "custom_price"}
+)
 
 
 def _jsonable(value):

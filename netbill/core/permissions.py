@@ -53,6 +53,7 @@ CATALOG: tuple[Perm, ...] = (
     Perm("customers.edit", _("Edit customers"), _("Customers")),
     Perm("customers.suspend", _("Suspend and restore customers"), _("Customers")),
     Perm("customers.disconnect", _("Disconnect live sessions"), _("Customers")),
+    Perm("customers.custom_price", _("Set customers' custom prices"), _("Customers"), True),
     Perm("zones.manage", _("Define customer zones"), _("Customers")),
     Perm(
         "custom_fields.manage", _("Define custom fields and mandatory attributes"), _("Customers")

@@ -1,13 +1,18 @@
-"""Customer settings: the custom fields a customer profile carries, and which built-in
-fields registration requires. (Customers themselves come later, in this app.)"""
+"""Customers (the subscribers), their status history, and the customer settings: the
+custom fields a customer profile carries and which built-in fields registration
+requires."""
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from netbill.core.crypto import EncryptedTextField
 from netbill.core.models import TenantOwnedModel
+from netbill.core.money import MoneyAmountField
 
-from .choices import CustomFieldTypeChoices
+from .choices import ConnectionTypeChoices, CustomerStatusChoices, CustomFieldTypeChoices
 
 
 class CustomField(TenantOwnedModel):
@@ -61,3 +66,166 @@ class MandatoryAttributes(TenantOwnedModel):
 
     def __str__(self) -> str:
         return ", ".join(self.required) or "—"
+
+
+class Customer(TenantOwnedModel):
+    """A subscriber of the ISP, served by one operator (reseller) on one of that
+    operator's packages.
+
+    The RADIUS rows (radcheck/radreply/radusergroup) are derived from this row and
+    written in the same transaction by `services.py`: the username and password, the
+    group its status chooses, the static IP and the MAC binding. The password is kept
+    encrypted here; RADIUS needs it in clear (CHAP and MS-CHAPv2 cannot work otherwise).
+    """
+
+    operator = models.ForeignKey(
+        "accounts.Operator",
+        on_delete=models.PROTECT,
+        related_name="customers",
+        verbose_name=_("operator"),
+    )
+    name = models.CharField(_("name"), max_length=128)
+    mobile = models.CharField(_("mobile"), max_length=20, help_text=_("E.164, e.g. +8801711000000"))
+    email = models.EmailField(_("email"), blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    nid = models.CharField(_("NID"), max_length=32, blank=True)
+    zone = models.ForeignKey(
+        "tenancy.Zone",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
+        verbose_name=_("zone"),
+    )
+    connection_type = models.CharField(
+        _("connection type"),
+        max_length=16,
+        choices=ConnectionTypeChoices.choices,
+        default=ConnectionTypeChoices.PPPOE,
+    )
+    username = models.CharField(_("username"), max_length=64)
+    password = EncryptedTextField(_("password"), blank=True)
+    static_ip = models.GenericIPAddressField(_("static IP"), protocol="IPv4", null=True, blank=True)
+    ip_pool = models.ForeignKey(
+        "network.IPPool",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="static_customers",
+        verbose_name=_("IP pool"),
+    )
+    mac_address = models.CharField(_("MAC address"), max_length=17, blank=True)
+    package = models.ForeignKey(
+        "catalog.OperatorPackage",
+        on_delete=models.PROTECT,
+        related_name="customers",
+        verbose_name=_("package"),
+    )
+    billing_profile = models.ForeignKey(
+        "catalog.BillingProfile",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
+        verbose_name=_("billing profile"),
+    )
+    custom_price = MoneyAmountField(
+        verbose_name=_("custom price"),
+        null=True,
+        blank=True,
+        default=None,
+        help_text=_("Replaces the package's customer price on this customer's bills."),
+    )
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    connection_date = models.DateField(_("connection date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=CustomerStatusChoices.choices,
+        default=CustomerStatusChoices.ACTIVE,
+    )
+    status_reason = models.CharField(_("status reason"), max_length=255, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    reach_field = "operator__path"
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "username"], name="customer_unique_username"),
+            models.UniqueConstraint(
+                fields=["tenant", "static_ip"],
+                condition=Q(static_ip__isnull=False),
+                name="customer_unique_static_ip",
+            ),
+            models.CheckConstraint(
+                condition=Q(custom_price__isnull=True) | Q(custom_price__gte=0),
+                name="customer_custom_price_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=CustomerStatusChoices.values),
+                name="customer_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "status"], name="customer_tenant_status"),
+            models.Index(fields=["tenant", "operator"], name="customer_tenant_operator"),
+            models.Index(fields=["tenant", "mobile"], name="customer_tenant_mobile"),
+            models.Index(fields=["tenant", "zone"], name="customer_tenant_zone"),
+            models.Index(fields=["tenant", "package"], name="customer_tenant_package"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.username})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:customer", args=[self.pk])
+
+    @property
+    def price(self):
+        """What the customer pays per period: the custom price, or the package's."""
+        if self.custom_price is not None:
+            return self.custom_price
+        return self.package.customer_price
+
+
+class CustomerStatusChange(TenantOwnedModel):
+    """One change of a customer's status, with who made it and why (the profile's
+    status history). `by` is empty for the system (FUP, auto-suspension)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(
+        _("from"), max_length=16, choices=CustomerStatusChoices.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=16, choices=CustomerStatusChoices.choices)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    reach_field = "customer__operator__path"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.from_status or '—'} → {self.to_status}"

@@ -235,3 +235,52 @@ class NAS(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CoAAttempt(TenantOwnedModel):
+    """One CoA-Request or Disconnect-Request we sent to a NAS, and what came back:
+    ACK, NAK (with its Error-Cause), a timeout, or an error before sending. A customer
+    without a live session gets a row with the outcome "no session", so the profile
+    shows that the change had nothing to push."""
+
+    class Kind(models.TextChoices):
+        COA = "coa", _("CoA-Request")
+        DISCONNECT = "disconnect", _("Disconnect-Request")
+
+    class Outcome(models.TextChoices):
+        ACK = "ack", _("ACK")
+        NAK = "nak", _("NAK")
+        TIMEOUT = "timeout", _("Timeout")
+        ERROR = "error", _("Error")
+        NO_SESSION = "no_session", _("No live session")
+
+    username = models.CharField(_("username"), max_length=64)
+    router = models.ForeignKey(
+        "network.Router",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="coa_attempts",
+        verbose_name=_("router"),
+    )
+    nas_address = models.CharField(_("NAS"), max_length=128, blank=True)
+    session_id = models.CharField(_("session id"), max_length=128, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    error_cause = models.PositiveIntegerField(_("Error-Cause"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=128, blank=True)
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+    # The attributes sent (never the shared secret).
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "username", "-created_at"], name="coa_tenant_user"),
+        ]
+        verbose_name = _("CoA attempt")
+        verbose_name_plural = _("CoA attempts")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.username}: {self.get_outcome_display()}"

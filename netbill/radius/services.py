@@ -34,7 +34,13 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 # Check items a user row is made of; radius_user_upsert replaces exactly these.
-USER_CHECK_ATTRIBUTES = ("Cleartext-Password", "Auth-Type", "Simultaneous-Use", "Expiration")
+USER_CHECK_ATTRIBUTES = (
+    "Cleartext-Password",
+    "Auth-Type",
+    "Simultaneous-Use",
+    "Expiration",
+    "Calling-Station-Id",
+)
 
 
 def group_name(tenant, name: str) -> str:
@@ -80,6 +86,7 @@ def radius_user_upsert(
     disabled: bool = False,
     simultaneous_use: int | None = None,
     replies: dict[str, str] | None = None,
+    calling_station_id: str | None = None,
 ) -> None:
     """Make (or replace) a subscriber's RADIUS rows.
 
@@ -89,6 +96,7 @@ def radius_user_upsert(
     - `disabled` adds `Auth-Type := Reject`: the user keeps its rows and is rejected.
     - `simultaneous_use` limits open sessions (counted from radacct).
     - `replies` are the user's own replies (e.g. Framed-IP-Address for a static IP).
+    - `calling_station_id` binds the login to one MAC (`Calling-Station-Id ==`).
     """
     if groupname is not None and not groupname.startswith(f"{tenant.slug}/"):
         raise ValueError(f"group {groupname!r} does not belong to tenant {tenant.slug!r}")
@@ -118,6 +126,16 @@ def radius_user_upsert(
                 attribute="Simultaneous-Use",
                 op=":=",
                 value=str(simultaneous_use),
+            )
+        )
+    if calling_station_id:
+        checks.append(
+            RadiusCheck(
+                tenant=tenant,
+                username=username,
+                attribute="Calling-Station-Id",
+                op="==",
+                value=calling_station_id,
             )
         )
     RadiusCheck.objects.bulk_create(checks)

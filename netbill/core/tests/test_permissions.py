@@ -54,6 +54,8 @@ def test_financial_codes():
         # Packages carry master, operator and customer prices.
         "packages.view",
         "packages.manage",
+        # A customer's own price.
+        "customers.custom_price",
     } == FINANCIAL_CODES
     assert is_financial("bills.view") is True
     assert is_financial("customers.view") is False

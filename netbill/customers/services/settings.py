@@ -14,9 +14,9 @@ from netbill.core.events import publish
 from netbill.core.exceptions import BusinessRuleError
 from netbill.core.services import full_clean, require_permission
 
-from .choices import CustomFieldTypeChoices
-from .constants import MANDATORY_ATTRIBUTE_KEYS, MAX_DROPDOWN_CHOICES
-from .models import CustomField, MandatoryAttributes
+from ..choices import CustomFieldTypeChoices
+from ..constants import MANDATORY_ATTRIBUTE_KEYS, MAX_DROPDOWN_CHOICES
+from ..models import CustomField, MandatoryAttributes
 
 __all__ = [
     "custom_field_create",

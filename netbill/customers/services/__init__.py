@@ -1,0 +1,34 @@
+"""Customer services: the customers themselves (customers.py) and the customer
+settings, custom fields and mandatory attributes (settings.py)."""
+
+from .customers import (
+    CUSTOMER_FIELDS,
+    customer_change_package,
+    customer_change_status,
+    customer_create,
+    customer_radius_sync,
+    customer_set_custom_price,
+    customer_update,
+)
+from .settings import (
+    custom_field_create,
+    custom_field_delete,
+    custom_field_update,
+    mandatory_attributes_for,
+    mandatory_attributes_update,
+)
+
+__all__ = [
+    "CUSTOMER_FIELDS",
+    "custom_field_create",
+    "custom_field_delete",
+    "custom_field_update",
+    "customer_change_package",
+    "customer_change_status",
+    "customer_create",
+    "customer_radius_sync",
+    "customer_set_custom_price",
+    "customer_update",
+    "mandatory_attributes_for",
+    "mandatory_attributes_update",
+]
