@@ -168,6 +168,7 @@ REVIEWED_SCOPE_ENTRIES = Counter(
         ("accounts/services.py", "tenant_onboard", "scope"): 1,
         # A management command (`--tenant`, or each tenant in turn).
         ("radius/management/commands/radius_sync_nas.py", "Command.handle", "scope"): 1,
+        ("customers/management/commands/radius_rebuild.py", "Command.handle", "scope"): 1,
     }
 )
 
