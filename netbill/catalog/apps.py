@@ -8,4 +8,7 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalog")
 
     def ready(self):
-        from . import menu  # noqa: F401 (Routers & Packages, Settings)
+        from . import (
+            menu,  # noqa: F401 (Routers & Packages, Settings)
+            subscribers,  # noqa: F401 (package groups follow their pools)
+        )

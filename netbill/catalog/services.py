@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from netbill.core.audit import audit_record, snapshot
 from netbill.core.events import publish
@@ -314,6 +315,20 @@ def _set_operators(profile: BillingProfile, operators: list) -> None:
             row.save()
 
 
+def _refuse_in_use(customers: int, name: str) -> None:
+    """Customers hold on to their package and billing profile: move them first."""
+    if customers:
+        raise BusinessRuleError(
+            ngettext(
+                "“%(name)s” is used by %(count)s customer; move it to another one first.",
+                "“%(name)s” is used by %(count)s customers; move them to another one first.",
+                customers,
+            )
+            % {"name": name, "count": customers},
+            code="in_use",
+        )
+
+
 def _billing_snapshot(profile: BillingProfile) -> dict:
     data = snapshot(profile, BILLING_FIELDS)
     data["operators"] = sorted(profile.assignments.values_list("operator_id", flat=True))
@@ -396,6 +411,7 @@ def billing_profile_delete(*, profile: BillingProfile, by) -> None:
     _require(by, PACKAGES, profile)
     with transaction.atomic():
         current = BillingProfile.objects.select_for_update().get(pk=profile.pk)
+        _refuse_in_use(current.customers.count(), current.name)
         _audit(current, by, "billing_profile.deleted", before=_billing_snapshot(current))
         pk, tenant_id = current.pk, current.tenant_id
         current.delete()
@@ -690,6 +706,7 @@ def operator_package_delete(*, package: OperatorPackage, by) -> None:
     _require(by, PACKAGES, package)
     with transaction.atomic():
         current = OperatorPackage.objects.select_for_update().get(pk=package.pk)
+        _refuse_in_use(current.customers.count(), str(current))
         _audit(
             current,
             by,

@@ -373,6 +373,16 @@ def ip_pool_delete(*, pool: IPPool, by) -> None:
                 code="protected",
             )
         users = list(pool_profiles(current).values_list("name", flat=True))
+        static = current.static_customers.count()
+        if static:
+            raise BusinessRuleError(
+                _(
+                    "The pool “%(name)s” holds the static addresses of %(count)s customer(s); "
+                    "move them to another pool first."
+                )
+                % {"name": current.name, "count": static},
+                code="in_use",
+            )
         if users:
             raise BusinessRuleError(
                 _(
