@@ -16,7 +16,11 @@ from django_scopes import scope
 
 # `routeros_sim` and `routeros_sim_factory`: our RouterOS API simulator on a free port.
 # `freeradius`: a real FreeRADIUS with our configuration, against the test database.
-pytest_plugins = ["tools.routeros_sim.pytest_plugin", "netbill.radius.testing"]
+pytest_plugins = [
+    "tools.routeros_sim.pytest_plugin",
+    "netbill.radius.testing",
+    "netbill.radius.fake_nas",  # `fake_nas`: a pyrad CoA/Disconnect listener
+]
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 PASSWORD = "Test-pass-1234"

@@ -265,8 +265,10 @@ NETBILL_RADIUS_INTERIM_INTERVAL = int(os.environ.get("NETBILL_RADIUS_INTERIM_INT
 NETBILL_RADIUS_STALE_INTERVALS = 3
 NETBILL_SUSPENDED_RATE_LIMIT = "256k/256k"
 NETBILL_SUSPENDED_ADDRESS_LIST = "suspended"
-NETBILL_COA_TIMEOUT = float(os.environ.get("NETBILL_COA_TIMEOUT", "3"))
-NETBILL_COA_RETRIES = int(os.environ.get("NETBILL_COA_RETRIES", "1"))
+# Tests that change a customer with an open session on a loopback NAS and no fake NAS
+# listening would otherwise wait out the full timeout.
+NETBILL_COA_TIMEOUT = float(os.environ.get("NETBILL_COA_TIMEOUT", "0.3" if TESTING else "3"))
+NETBILL_COA_RETRIES = int(os.environ.get("NETBILL_COA_RETRIES", "0" if TESTING else "1"))
 # The platform's WireGuard server for routers behind NAT: one server for every ISP.
 NETBILL_VPN_TUNNEL_RANGE = os.environ.get("NETBILL_VPN_TUNNEL_RANGE", "10.255.0.0/16")
 NETBILL_VPN_SERVER_ENDPOINT = os.environ.get(

@@ -1,4 +1,5 @@
-"""Reactions to events from lower apps (DESIGN.md §4): routers are RADIUS clients."""
+"""Reactions to events from lower apps (DESIGN.md §4): routers are RADIUS clients, and
+changes that affect a live session reach the router by CoA or Disconnect."""
 
 import logging
 
@@ -6,9 +7,18 @@ from kombu.exceptions import OperationalError
 
 from netbill.core.events import subscribe
 
+from . import tasks
 from .tasks import nas_sync_router_task
 
 log = logging.getLogger(__name__)
+
+# Statuses whose RADIUS answer is not the package's (walled garden, reject): entering or
+# leaving them needs a new login, hence a Disconnect-Request. Between active and FUP
+# only the rate changes, which a CoA-Request applies to the running session.
+RELOGIN_STATUSES = {"suspended", "disabled"}
+
+# The CoA tasks are looked up on `tasks` when an event comes, so that a test can stand
+# a recorder in for them (monkeypatch `netbill.radius.tasks.coa_push_task`).
 
 
 def router_saved(*, event: str, tenant_id: int, router_id: int, **payload) -> None:
@@ -23,5 +33,47 @@ def router_saved(*, event: str, tenant_id: int, router_id: int, **payload) -> No
         nas_sync_router_task.apply(kwargs=kwargs)
 
 
+def customer_status_changed(
+    *, event: str, tenant_id: int, username: str, from_status: str, to_status: str, **payload
+) -> None:
+    """Suspended, disabled, or back from either: disconnect the live session so the
+    customer logs in again into what its status now gives; active ↔ FUP: CoA."""
+    if from_status in RELOGIN_STATUSES or to_status in RELOGIN_STATUSES:
+        action = "disconnect"
+    else:
+        action = "coa"
+    tasks.enqueue(
+        tasks.coa_push_task,
+        tenant_id=tenant_id,
+        username=username,
+        action=action,
+        reason=f"status {from_status} → {to_status}",
+    )
+
+
+def customer_package_changed(*, event: str, tenant_id: int, username: str, **payload) -> None:
+    """Another package: the new rate goes to the live session by CoA."""
+    tasks.enqueue(
+        tasks.coa_push_task,
+        tenant_id=tenant_id,
+        username=username,
+        action="coa",
+        reason="package changed",
+    )
+
+
+def master_package_updated(*, event: str, tenant_id: int, master_package_id: int, **payload):
+    """A master package was edited (its rate, pool…): CoA every online customer of it."""
+    tasks.enqueue(
+        tasks.coa_push_package_task,
+        tenant_id=tenant_id,
+        master_package_id=master_package_id,
+        reason="master package updated",
+    )
+
+
 subscribe("router.created", router_saved)
 subscribe("router.updated", router_saved)
+subscribe("customer.status_changed", customer_status_changed)
+subscribe("customer.package_changed", customer_package_changed)
+subscribe("master_package.updated", master_package_updated)
