@@ -86,3 +86,14 @@ def test_worker_heartbeat_is_registered_under_its_public_name():
     from netbill.celery import app
 
     assert app.tasks["core.worker_heartbeat"].name == worker_heartbeat.name
+
+
+def test_every_scheduled_task_is_registered_with_the_worker():
+    """Beat sends task names; a worker that never imported the module would reject them
+    as unregistered. The worker imports the apps' `tasks` modules (autodiscovery)."""
+    from netbill.celery import app
+    from netbill.core.management.commands.ensure_schedule import SCHEDULE
+
+    app.loader.import_default_modules()
+    missing = [task for _name, task, _every in SCHEDULE if task not in app.tasks]
+    assert SCHEDULE and missing == []

@@ -14,6 +14,12 @@ SCHEDULE: tuple[tuple[str, str, int], ...] = (
     ("worker heartbeat", "core.worker_heartbeat", 60),
     # Fans out one tenant task per ISP (network.tasks): Router List shows fresh status.
     ("router status", "network.router_refresh_status_all", 300),
+    # Closes radacct rows whose Stop never came (radius.housekeeping): a lost Stop would
+    # otherwise lock the customer out through Simultaneous-Use.
+    ("radius stale sessions", "radius.close_stale_sessions_all", 300),
+    # Moves customers past their package's data limit to the FUP rate, and back at the
+    # start of their next cycle (customers.fup).
+    ("fair usage policy", "customers.enforce_fup_all", 900),
 )
 
 
