@@ -62,6 +62,17 @@ def customer_package_changed(*, event: str, tenant_id: int, username: str, **pay
     )
 
 
+def customer_disconnect_requested(*, event: str, tenant_id: int, username: str, **payload):
+    """Disconnect now, from the customer's profile."""
+    tasks.enqueue(
+        tasks.coa_push_task,
+        tenant_id=tenant_id,
+        username=username,
+        action="disconnect",
+        reason="manual",
+    )
+
+
 def master_package_updated(*, event: str, tenant_id: int, master_package_id: int, **payload):
     """A master package was edited (its rate, pool…): CoA every online customer of it."""
     tasks.enqueue(
@@ -76,4 +87,5 @@ subscribe("router.created", router_saved)
 subscribe("router.updated", router_saved)
 subscribe("customer.status_changed", customer_status_changed)
 subscribe("customer.package_changed", customer_package_changed)
+subscribe("customer.disconnect_requested", customer_disconnect_requested)
 subscribe("master_package.updated", master_package_updated)

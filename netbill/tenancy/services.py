@@ -158,10 +158,16 @@ def zone_update(*, zone: Zone, by, data: dict) -> Zone:
 
 
 def zone_delete(*, zone: Zone, by) -> None:
-    """Delete a zone (customers, once they exist, will PROTECT the zones they are in)."""
+    """Delete a zone that no customer is in (the customers would lose their area)."""
     require_permission(by, ZONES, zone)
     with transaction.atomic():
         current = Zone.objects.select_for_update().get(pk=zone.pk)
+        in_use = current.customers.count()
+        if in_use:
+            raise BusinessRuleError(
+                _("This zone is used by %(n)s customers; move them to another zone first.")
+                % {"n": in_use}
+            )
         _zone_audit(current, by, "zone.deleted", before=snapshot(current, ZONE_FIELDS))
         pk, tenant_id = current.pk, current.tenant_id
         current.delete()

@@ -55,7 +55,16 @@ def test_group_admin(isp):
         ("Dashboard", ["Dashboard"]),
         ("Operators", ["Create Operator", "Create Sub-Operator", "Operator List"]),
         ("Operators & Managers", ["Managers", "NOC Users"]),
-        ("Customers", ["Customer Zones", "Custom Fields", "Mandatory Attributes"]),
+        (
+            "Customers",
+            [
+                "Customer Zones",
+                "Customer List",
+                "Create Customer",
+                "Custom Fields",
+                "Mandatory Attributes",
+            ],
+        ),
         (
             "Routers & Packages",
             [
@@ -87,6 +96,7 @@ def test_operator(isp):
         ("Dashboard", ["Dashboard"]),
         ("Operators", ["Create Sub-Operator", "Operator List"]),
         ("Operators & Managers", ["Managers"]),
+        ("Customers", ["Customer List", "Create Customer"]),
         ("Routers & Packages", ["Operator Packages"]),
         ("Settings", ["Special Permissions", "Activity Log", "API Keys"]),
     ]
@@ -95,9 +105,13 @@ def test_operator(isp):
 def test_sub_operator_and_manager_and_card_distributor(isp):
     assert shown(isp.user_x1) == [
         ("Dashboard", ["Dashboard"]),
+        ("Customers", ["Customer List", "Create Customer"]),
         ("Routers & Packages", ["Operator Packages"]),
     ]
-    assert shown(isp.manager_x) == [("Dashboard", ["Dashboard"])]
+    assert shown(isp.manager_x) == [
+        ("Dashboard", ["Dashboard"]),
+        ("Customers", ["Customer List"]),
+    ]
     assert shown(isp.cards) == [("Dashboard", ["Dashboard"])]
 
 
@@ -112,8 +126,10 @@ NETWORK_SECTIONS = [
 
 
 def test_noc_user(isp):
-    # NOC users manage the network: its pages are in both panels.
-    assert shown(isp.noc) == [*NETWORK_SECTIONS, ("Monitoring", ["NOC Panel"])]
+    # NOC users manage the network: its pages are in both panels. They find customers
+    # (customers.view) in the main panel.
+    customers = ("Customers", ["Customer List"])
+    assert shown(isp.noc) == [customers, *NETWORK_SECTIONS, ("Monitoring", ["NOC Panel"])]
     assert shown(isp.noc, "noc") == [("Dashboard", ["NOC Dashboard"]), *NETWORK_SECTIONS]
 
 
@@ -143,6 +159,7 @@ def test_a_revoked_code_hides_its_item_and_an_empty_section(isp, fresh):
     assert shown(fresh(isp.user_x)) == [
         ("Dashboard", ["Dashboard"]),
         ("Operators", ["Create Sub-Operator", "Operator List"]),
+        ("Customers", ["Customer List", "Create Customer"]),
         ("Routers & Packages", ["Operator Packages"]),
         ("Settings", ["Special Permissions", "Activity Log", "API Keys"]),
     ]

@@ -41,6 +41,7 @@ __all__ = [
     "customer_change_package",
     "customer_change_status",
     "customer_create",
+    "customer_disconnect",
     "customer_radius_sync",
     "customer_set_custom_price",
     "customer_update",
@@ -49,6 +50,7 @@ __all__ = [
 CREATE = "customers.create"
 EDIT = "customers.edit"
 SUSPEND = "customers.suspend"
+DISCONNECT = "customers.disconnect"
 CUSTOM_PRICE = "customers.custom_price"
 
 # What Create Customer takes (custom_price needs customers.custom_price as well).
@@ -644,3 +646,18 @@ def customer_change_status(
             reason=reason,
         )
     return current
+
+
+def customer_disconnect(*, customer: Customer, by) -> None:
+    """Profile → Disconnect now: audited, then `customer.disconnect_requested` makes the
+    radius app send a Disconnect-Request to the live session (its outcome shows on the
+    profile). The customer's status stays as it is."""
+    require_permission(by, DISCONNECT, customer)
+    with transaction.atomic():
+        _audit(customer, by, "customer.disconnect_requested")
+        publish(
+            "customer.disconnect_requested",
+            tenant_id=customer.tenant_id,
+            customer_id=customer.pk,
+            username=customer.username,
+        )

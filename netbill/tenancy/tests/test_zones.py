@@ -98,3 +98,18 @@ def test_zones_are_scoped_to_the_isp(isp, other_isp):
     make_zone(by=other_isp.ga, name="Gulshan")
     with in_scope(isp.tenant):
         assert list(Zone.objects.all()) == [mine]
+
+
+def test_a_zone_customers_use_cannot_be_deleted(isp):
+    from netbill.customers.tests.helpers import customer_setup, make_customer
+
+    zone = make_zone(by=isp.ga, name="Mirpur-11")
+    setup = customer_setup(isp)
+    make_customer(by=isp.ga, setup=setup, zone=zone)
+    make_customer(by=isp.ga, setup=setup, zone=zone)
+    with in_scope(isp.tenant):
+        zone = Zone.objects.get(pk=zone.pk)
+    messages = refused(isp, call=services.zone_delete, zone=zone)
+    assert messages == ["This zone is used by 2 customers; move them to another zone first."]
+    with in_scope(isp.tenant):
+        assert Zone.objects.filter(pk=zone.pk).exists()

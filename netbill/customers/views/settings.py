@@ -17,11 +17,11 @@ from netbill.core.views import (
     ObjectView,
 )
 
-from . import services
-from .filters import CustomFieldFilterSet
-from .forms import CustomFieldForm, MandatoryAttributesForm
-from .models import CustomField
-from .tables import CustomFieldTable
+from .. import services
+from ..filters import CustomFieldFilterSet
+from ..forms import CustomFieldForm, MandatoryAttributesForm
+from ..models import CustomField
+from ..tables import CustomFieldTable
 
 CUSTOM_FIELDS = "custom_fields.manage"
 
