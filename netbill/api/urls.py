@@ -8,6 +8,7 @@ from netbill.accounts.api.views import ApiKeyViewSet, OperatorViewSet, UserViewS
 from netbill.catalog.api import register as register_catalog
 from netbill.customers.api import register as register_customers
 from netbill.network.api import register as register_network
+from netbill.radius.api import register as register_radius
 from netbill.tenancy.api import register as register_tenancy
 
 router = DefaultRouter()
@@ -18,6 +19,7 @@ register_network(router)
 register_catalog(router)
 register_tenancy(router)
 register_customers(router)
+register_radius(router)
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="api")),
