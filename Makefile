@@ -39,6 +39,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_operator_list.py
 	$(PY) bench/radius_authorize.py
+	$(PY) bench/customer_list.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("netbill.customers.urls")),
     path("", include("netbill.reports.urls")),
     path("", include("netbill.monitoring.urls")),
+    path("", include("netbill.radius.urls")),
     path("api/", include("netbill.api.urls")),
     path("hijack/", include("hijack.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

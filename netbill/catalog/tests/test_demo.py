@@ -42,4 +42,4 @@ def test_the_demo_has_a_catalog():
         }
         assert shelf[("Mirpur Link", "Home 10 Mbps")] == (Decimal("650.00"), Decimal("800.00"))
         assert shelf[("Uttara Net", "Business 20 Mbps")] == (Decimal("2100.00"), Decimal("2500.00"))
-        assert len(shelf) == 5
+        assert len(shelf) == 6  # + the sub-operator's Home 5 Mbps (demo customers)

@@ -250,6 +250,432 @@ def _seed_customer_settings(tenant, admin) -> None:
     mandatory_attributes_update(by=admin, required=["address", "zone"])
 
 
+# Demo customers (issue 4): name, username, mobile (after +880), operator, zone, package and
+# house. Operators: "mirpur" (Mirpur Link), "mirpur10" (its sub-operator Mirpur-10 Point),
+# "uttara" (Uttara Net). Packages: "home5", "home10" (with FUP), "business". The rest of
+# the address follows the zone (AREAS).
+DEMO_CUSTOMERS = [
+    ("Abdur Rahim", "rahim", "1711234501", "mirpur", "Mirpur-10", "home10", "House 7, Road 3"),
+    ("Fatema Khatun", "fatema", "1812234502", "mirpur", "Mirpur-10", "home5", "House 22, Road 6"),
+    ("Mohammad Karim", "karim", "1913234503", "mirpur", "Mirpur-10", "home10", "House 3, Avenue 4"),
+    ("Nasrin Akter", "nasrin", "1614234504", "mirpur", "Mirpur-2", "home5", "House 15, Road 1"),
+    (
+        "Jahangir Alam",
+        "jahangir",
+        "1515234505",
+        "mirpur",
+        "Mirpur-2",
+        "home10",
+        "House 41, Road 11",
+    ),
+    ("Sharmin Sultana", "sharmin", "1716234506", "mirpur", "Mirpur-2", "home5", "House 9, Lane 3"),
+    ("Mizanur Rahman", "mizan", "1317234507", "mirpur", "Mirpur-10", "home10", "House 18, Road 2"),
+    ("Rokeya Begum", "rokeya", "1818234508", "mirpur", "Mirpur-10", "home5", "House 5, Road 8"),
+    ("Tanvir Hasan", "tanvir", "1919234509", "mirpur", "Mirpur-2", "home10", "House 27, Road 4"),
+    ("Shirin Akhter", "shirin", "1611234510", "mirpur", "Mirpur-2", "home5", "House 12, Road 9"),
+    ("Anisur Rahman", "anis", "1712234511", "mirpur", "Mirpur-10", "home10", "House 33, Road 5"),
+    ("Farhana Yasmin", "farhana", "1813234512", "mirpur", "Mirpur-10", "home5", "House 2, Road 12"),
+    ("Kamrul Islam", "kamrul", "1914234513", "mirpur", "Mirpur-2", "home10", "House 48, Road 7"),
+    ("Sumaiya Islam", "sumaiya", "1515234514", "mirpur", "Mirpur-10", "home5", "House 11, Road 1"),
+    ("Habibur Rahman", "habib", "1716234515", "mirpur10", "Mirpur-10", "home5", "House 6, Road 2"),
+    ("Nazma Parvin", "nazma", "1317234516", "mirpur10", "Mirpur-10", "home5", "House 19, Road 4"),
+    ("Saiful Islam", "saiful", "1818234517", "mirpur10", "Mirpur-10", "home5", "House 25, Road 6"),
+    ("Laila Arjumand", "laila", "1919234518", "mirpur10", "Mirpur-10", "home5", "House 8, Road 10"),
+    (
+        "Rashedul Haque",
+        "rashed",
+        "1611234519",
+        "mirpur10",
+        "Mirpur-10",
+        "home5",
+        "House 30, Road 3",
+    ),
+    (
+        "Taslima Nasreen",
+        "taslima",
+        "1712234520",
+        "mirpur10",
+        "Mirpur-10",
+        "home5",
+        "House 14, Road 7",
+    ),
+    ("Shafiqul Alam", "shafiq", "1813234521", "mirpur10", "Mirpur-10", "home5", "House 4, Road 9"),
+    (
+        "Mousumi Akter",
+        "mousumi",
+        "1914234522",
+        "mirpur10",
+        "Mirpur-10",
+        "home5",
+        "House 21, Road 5",
+    ),
+    (
+        "Rafiqul Islam",
+        "rafiq",
+        "1515234523",
+        "uttara",
+        "Uttara Sector 7",
+        "home10",
+        "House 10, Road 17",
+    ),
+    (
+        "Sabina Yasmin",
+        "sabina",
+        "1716234524",
+        "uttara",
+        "Uttara Sector 7",
+        "home5",
+        "House 3, Road 23",
+    ),
+    (
+        "Delwar Hossain",
+        "delwar",
+        "1317234525",
+        "uttara",
+        "Uttara Sector 10",
+        "home10",
+        "House 52, Road 5",
+    ),
+    (
+        "Shahnaz Parveen",
+        "shahnaz",
+        "1818234526",
+        "uttara",
+        "Uttara Sector 10",
+        "home5",
+        "House 17, Road 12",
+    ),
+    (
+        "Golam Mostafa",
+        "mostafa",
+        "1919234527",
+        "uttara",
+        "Uttara Sector 7",
+        "home10",
+        "House 8, Road 31",
+    ),
+    (
+        "Rehana Parvin",
+        "rehana",
+        "1611234528",
+        "uttara",
+        "Uttara Sector 7",
+        "home5",
+        "House 29, Road 15",
+    ),
+    (
+        "Nurul Amin",
+        "nurul",
+        "1712234529",
+        "uttara",
+        "Uttara Sector 10",
+        "home10",
+        "House 6, Road 2",
+    ),
+    (
+        "Jesmin Ara",
+        "jesmin",
+        "1813234530",
+        "uttara",
+        "Uttara Sector 10",
+        "home5",
+        "House 44, Road 8",
+    ),
+    (
+        "Arifur Rahman",
+        "arif",
+        "1914234531",
+        "uttara",
+        "Uttara Sector 7",
+        "home10",
+        "House 13, Road 20",
+    ),
+    (
+        "Monira Begum",
+        "monira",
+        "1515234532",
+        "uttara",
+        "Uttara Sector 7",
+        "home5",
+        "House 37, Road 26",
+    ),
+    (
+        "Zahidul Islam",
+        "zahid",
+        "1716234533",
+        "uttara",
+        "Uttara Sector 10",
+        "home10",
+        "House 21, Road 9",
+    ),
+    (
+        "Shamima Nasrin",
+        "shamima",
+        "1317234534",
+        "uttara",
+        "Uttara Sector 10",
+        "home5",
+        "House 2, Road 14",
+    ),
+    (
+        "Mahbubur Rahman",
+        "mahbub",
+        "1818234535",
+        "uttara",
+        "Uttara Sector 7",
+        "home10",
+        "House 16, Road 28",
+    ),
+    (
+        "Nilufar Yasmin",
+        "nilufar",
+        "1919234536",
+        "uttara",
+        "Uttara Sector 10",
+        "home5",
+        "House 9, Road 3",
+    ),
+    (
+        "Imran Hossain",
+        "imran",
+        "1611234537",
+        "uttara",
+        "Uttara Sector 7",
+        "home10",
+        "House 40, Road 11",
+    ),
+]
+# Businesses on static addresses (Uttara's business package, outside the dynamic range).
+DEMO_STATIC_CUSTOMERS = [
+    (
+        "Uttara Pharma Ltd.",
+        "uttara-pharma",
+        "1711234541",
+        "Uttara Sector 7",
+        "10.30.1.251",
+        "Plot 5, Sonargaon Janapath",
+    ),
+    (
+        "Green Leaf Restaurant",
+        "greenleaf",
+        "1811234542",
+        "Uttara Sector 7",
+        "10.30.1.252",
+        "House 1, Road 7",
+    ),
+    (
+        "Mim Computer Point",
+        "mim-computer",
+        "1911234543",
+        "Uttara Sector 10",
+        "10.30.1.253",
+        "Shop 12, Rajlakshmi Complex",
+    ),
+]
+AREAS = {
+    "Mirpur-10": "Mirpur-10",
+    "Mirpur-2": "Section 2, Mirpur",
+    "Uttara Sector 7": "Sector 7, Uttara",
+    "Uttara Sector 10": "Sector 10, Uttara",
+}
+DEMO_SUSPENDED = ("nasrin", "jahangir", "laila", "shahnaz", "mostafa")
+DEMO_DISABLED = "rehana"
+DEMO_FUP = "anis"
+DEMO_ONLINE = (
+    "rahim", "fatema", "karim", "sharmin", "mizan", "tanvir", "habib", "saiful",
+    "rafiq", "sabina", "delwar", "nurul", "arif", "uttara-pharma", "greenleaf",
+)  # fmt: skip
+
+
+def _seed_customers(tenant, admin) -> None:
+    """Demo customers (issue 4): 40 subscribers of Mirpur Link, its sub-operator and
+    Uttara Net on the demo packages, three of them on static addresses; five suspended
+    for an unpaid bill, one disabled, one past its FUP limit. RADIUS sessions at the demo
+    router's NAS (some online now, the rest finished) and a few CoA attempts.
+
+    Everything goes through `customer_create` and `customer_change_status`, so the RADIUS
+    rows are what the services write. Sessions and CoA attempts are history that
+    FreeRADIUS and the CoA task write in real life, so they are rows here. Suspended,
+    disabled and FUP customers have no open session: the status changes' CoA tasks, which
+    run after this commit, find nothing to push.
+    """
+    import datetime
+    import random
+
+    from django.utils import timezone
+
+    from netbill.catalog.models import BillingProfile, MasterPackage, OperatorPackage
+    from netbill.catalog.services import operator_package_assign
+    from netbill.customers.services import customer_change_status, customer_create
+    from netbill.network.models import Router
+    from netbill.radius.models import CoAAttempt, RadiusAccounting
+    from netbill.tenancy.models import Zone
+
+    operators = {
+        "mirpur": Operator.objects.get(name="Mirpur Link"),
+        "mirpur10": Operator.objects.get(name="Mirpur-10 Point"),
+        "uttara": Operator.objects.get(name="Uttara Net"),
+    }
+    masters = {
+        "home5": MasterPackage.objects.get(name="Home 5 Mbps"),
+        "home10": MasterPackage.objects.get(name="Home 10 Mbps"),
+        "business": MasterPackage.objects.get(name="Business 20 Mbps"),
+    }
+    # The sub-operator sells Home 5 Mbps from its own shelf (its billing profile is its
+    # parent's "1st of month").
+    operator_package_assign(
+        by=admin,
+        operator=operators["mirpur10"],
+        master_package=masters["home5"],
+        operator_price=Decimal("430"),
+        customer_price=Decimal("550"),
+    )
+    shelf = {
+        (p.operator_id, p.master_package_id): p
+        for p in OperatorPackage.objects.select_related("master_package")
+    }
+    zones = {z.name: z for z in Zone.objects.all()}
+    first_of_month = BillingProfile.objects.get(name="1st of month")
+    fifteenth = BillingProfile.objects.get(name="15th of month")
+    rng = random.Random(2024)
+    today = timezone.localdate()
+
+    def package_of(operator_key, package_key):
+        return shelf[(operators[operator_key].pk, masters[package_key].pk)]
+
+    def mac() -> str:
+        return "E4:8D:8C:" + ":".join(f"{rng.randrange(256):02X}" for _ in range(3))
+
+    customers = {}
+    for n, (name, username, mobile, op, zone, package, address) in enumerate(DEMO_CUSTOMERS):
+        customers[username] = customer_create(
+            by=admin,
+            name=name,
+            mobile="+880" + mobile,
+            address=f"{address}, {AREAS[zone]}, Dhaka",
+            zone=zones[zone],
+            operator=operators[op],
+            connection_type="pppoe",
+            username=username,
+            password=f"{username.split('.')[0]}@{4100 + n * 37}",
+            package=package_of(op, package),
+            billing_profile=fifteenth if op == "uttara" and n % 3 == 0 else first_of_month,
+            custom_fields={
+                "building_flat": f"Flat {rng.randint(1, 9)}{'ABCD'[n % 4]}",
+                "onu_serial": f"HWTC{rng.randrange(16**8):08X}",
+                "preferred_bill_day": ["1", "10", "20"][n % 3],
+            },
+            connection_date=today - datetime.timedelta(days=30 + 19 * n),
+        )
+    for n, (name, username, mobile, zone, address_ip, address) in enumerate(DEMO_STATIC_CUSTOMERS):
+        customers[username] = customer_create(
+            by=admin,
+            name=name,
+            mobile="+880" + mobile,
+            email=f"it@{username.replace('-', '')}.example",
+            address=f"{address}, {AREAS[zone]}, Dhaka",
+            zone=zones[zone],
+            operator=operators["uttara"],
+            connection_type="static_ip",
+            username=username,
+            # A PPPoE login as well: RADIUS gives it the static address.
+            password=f"{username.split('-')[0]}@{7300 + n * 41}",
+            static_ip=address_ip,
+            package=package_of("uttara", "business"),
+            billing_profile=first_of_month,
+            custom_fields={"building_flat": f"Level {n + 2}"},
+            connection_date=today - datetime.timedelta(days=400 + 60 * n),
+        )
+    for username in DEMO_SUSPENDED:
+        customers[username] = customer_change_status(
+            customer=customers[username], status="suspended", by=admin, reason="Unpaid bill"
+        )
+    customers[DEMO_DISABLED] = customer_change_status(
+        customer=customers[DEMO_DISABLED],
+        status="disabled",
+        by=admin,
+        reason="Connection closed: moved to Chattogram",
+    )
+    customers[DEMO_FUP] = customer_change_status(
+        customer=customers[DEMO_FUP],
+        status="fup",
+        by=admin,
+        reason="Used 300 GB of the Fair Usage Policy this month",
+    )
+
+    # RADIUS sessions at "Mirpur Core CCR" (its NAS address is the router's address).
+    router = Router.objects.get(name="Mirpur Core CCR")
+    now = timezone.now()
+    causes = ["User-Request", "Lost-Carrier", "Lost-Service", "Admin-Reset", "Port-Error"]
+    sessions = []
+    seq = 0
+    for n, (username, customer) in enumerate(sorted(customers.items())):
+        pool = "10.30" if customer.operator_id == operators["uttara"].pk else "10.20"
+        ip = customer.static_ip or f"{pool}.{n // 200}.{20 + n % 200}"
+        caller = mac()
+        history = [(3 + 2 * i, rng.randint(4, 40)) for i in range(rng.randint(1, 3))]
+        if username in DEMO_ONLINE:
+            history.append((0, rng.randint(1, 60)))
+        for days_ago, hours in history:
+            seq += 1
+            start = now - datetime.timedelta(days=days_ago, hours=hours, minutes=rng.randint(0, 59))
+            online = days_ago == 0
+            stop = None if online else start + datetime.timedelta(hours=hours)
+            last = now - datetime.timedelta(seconds=rng.randint(5, 290)) if online else stop
+            seconds = int((last - start).total_seconds())
+            # Home users download about 10× what they upload (~1–6 Mbit/s on average).
+            down = seconds * rng.randint(120_000, 750_000)
+            sessions.append(
+                RadiusAccounting(
+                    tenant=tenant,
+                    session_id=f"81{seq:06x}",
+                    unique_id=f"{tenant.slug}-{username}-{seq:06d}",
+                    username=username,
+                    nas_ip_address=router.host,
+                    nas_port_id=f"<pppoe-{username}>",
+                    nas_port_type="Virtual",
+                    start_time=start,
+                    update_time=last,
+                    stop_time=stop,
+                    interval=300,
+                    session_time=seconds,
+                    authentic="RADIUS",
+                    input_octets=down // rng.randint(8, 14),
+                    output_octets=down,
+                    called_station_id="pppoe-mirpur",
+                    calling_station_id=caller,
+                    terminate_cause=None if online else rng.choice(causes),
+                    service_type="Framed-User",
+                    framed_protocol="PPP",
+                    framed_ip_address=ip,
+                )
+            )
+    RadiusAccounting.objects.bulk_create(sessions)
+
+    # What the CoA task recorded for earlier changes.
+    for username, kind, outcome, cause, reason, detail in (
+        ("nasrin", "disconnect", "ack", None, "status active → suspended", ""),
+        ("jahangir", "disconnect", "nak", 503, "status active → suspended",
+         "Session-Context-Not-Found"),
+        ("anis", "coa", "ack", None, "status active → fup", ""),
+        ("tanvir", "coa", "timeout", None, "package changed", "No reply after 3 tries"),
+    ):  # fmt: skip
+        session_id = f"81{rng.randrange(16**6):06x}"
+        CoAAttempt.objects.create(
+            tenant=tenant,
+            username=username,
+            router=router,
+            nas_address=router.host,
+            session_id=session_id,
+            kind=kind,
+            outcome=outcome,
+            error_cause=cause,
+            reason=reason,
+            detail=detail,
+            attributes={"User-Name": username, "Acct-Session-Id": session_id},
+        )
+
+
 class Command(BaseCommand):
     help = "Seed the demo ISP (one user per role) unless it exists; print the logins."
 
@@ -371,6 +797,7 @@ class Command(BaseCommand):
             _seed_pools_and_vpn(tenant, admin)
             _seed_catalog(tenant, admin)
             _seed_customer_settings(tenant, admin)
+            _seed_customers(tenant, admin)
             services.sales_note_add(
                 by=sales, operator=uttara, body="Wants 20 more FTTH ports in Sector 10 by January."
             )
