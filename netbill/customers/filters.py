@@ -1,5 +1,5 @@
 import django_filters
-from django.db.models import Q
+from django.db.models import F, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from netbill.accounts.models import Operator
@@ -71,6 +71,14 @@ class CustomerFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
+        queryset = queryset.filter(
             Q(name__icontains=value) | Q(username__icontains=value) | Q(mobile__icontains=value)
         )
+        if sum(c.isdigit() for c in value) >= 5:
+            # A number matches one customer or a few. Ordered by `-id` with LIMIT 50,
+            # PostgreSQL would walk the primary key backwards hoping to meet matches
+            # soon and read the whole table; ordered by an expression it sorts what the
+            # trigram indexes find instead (bench/customer_list.py: 130 ms → 16 ms at
+            # 200k). A name matches many, and the backward walk finds 50 of them soon.
+            queryset = queryset.order_by((F("id") + Value(0)).desc())
+        return queryset

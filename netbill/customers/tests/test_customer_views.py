@@ -634,3 +634,27 @@ def test_choosing_an_operator_narrows_the_package_list(client, world):
     form = client.get(reverse("customers:customer_edit", args=[alice.pk])).context["form"]
     with in_scope(isp.tenant):
         assert list(form.fields["package"].queryset) == [x.package]
+
+
+def test_the_list_counts_at_most_the_cap_and_says_so(client, isp, monkeypatch):
+    from netbill.core.pagination import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 3)
+    setup = customer_setup(isp)
+    for n in range(5):
+        make_customer(by=isp.ga, setup=setup, username=f"newest{n}")
+    login(client, isp.ga)
+    body = client.get(reverse("customers:customer_list")).content.decode()
+    assert "Only the newest 3 matches are listed" in body
+    assert [n for n in range(5) if f"newest{n}" in body] == [2, 3, 4]
+    body = client.get(reverse("customers:customer_list"), {"q": "newest4"}).content.decode()
+    assert "Only the newest" not in body
+
+
+def test_a_number_search_finds_the_customer_by_mobile(client, isp):
+    setup = customer_setup(isp)
+    make_customer(by=isp.ga, setup=setup, username="bymobile", mobile="01912-345678")
+    make_customer(by=isp.ga, setup=setup, username="notthisone", mobile="01812-000111")
+    login(client, isp.ga)
+    body = client.get(reverse("customers:customer_list"), {"q": "01912345678"}).content.decode()
+    assert "bymobile" in body and "notthisone" not in body

@@ -11,6 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from netbill.core.audit import MONEY_FIELDS
+from netbill.core.pagination import CappedPaginator
 from netbill.core.permissions import can
 from netbill.core.views import ObjectActionView, ObjectEditView, ObjectListView, ObjectView
 
@@ -51,6 +52,9 @@ class CustomerListView(ObjectListView):
     title = _("Customers")
     create_url_name = "customers:customer_create"
     create_permission = CREATE
+
+    # 200k customers: count at most 10,000 (see core.pagination).
+    table_pagination = {"paginator_class": CappedPaginator}
 
     def get_base_queryset(self):
         return _customers().order_by("-id")
