@@ -27,3 +27,11 @@ class CappedPaginator(Paginator):
         return min(rows, self.cap)
 
     capped = False
+
+
+class SearchCappedPaginator(CappedPaginator):
+    """For search results: at most 1,000 matches (20 pages). A common name ("rahim")
+    matches thousands of customers; counting them all means reading most of the table,
+    and nobody reads past the first pages of a search."""
+
+    cap = 1_000

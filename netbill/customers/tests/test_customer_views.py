@@ -637,7 +637,7 @@ def test_choosing_an_operator_narrows_the_package_list(client, world):
 
 
 def test_the_list_counts_at_most_the_cap_and_says_so(client, isp, monkeypatch):
-    from netbill.core.pagination import CappedPaginator
+    from netbill.core.pagination import CappedPaginator, SearchCappedPaginator
 
     monkeypatch.setattr(CappedPaginator, "cap", 3)
     setup = customer_setup(isp)
@@ -649,6 +649,11 @@ def test_the_list_counts_at_most_the_cap_and_says_so(client, isp, monkeypatch):
     assert [n for n in range(5) if f"newest{n}" in body] == [2, 3, 4]
     body = client.get(reverse("customers:customer_list"), {"q": "newest4"}).content.decode()
     assert "Only the newest" not in body
+    # A search counts fewer matches still.
+    monkeypatch.setattr(SearchCappedPaginator, "cap", 2)
+    body = client.get(reverse("customers:customer_list"), {"q": "newest"}).content.decode()
+    assert "Only the newest 2 matches are listed" in body
+    assert [n for n in range(5) if f"newest{n}" in body] == [3, 4]
 
 
 def test_a_number_search_finds_the_customer_by_mobile(client, isp):

@@ -11,7 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from netbill.core.audit import MONEY_FIELDS
-from netbill.core.pagination import CappedPaginator
+from netbill.core.pagination import CappedPaginator, SearchCappedPaginator
 from netbill.core.permissions import can
 from netbill.core.views import ObjectActionView, ObjectEditView, ObjectListView, ObjectView
 
@@ -53,8 +53,14 @@ class CustomerListView(ObjectListView):
     create_url_name = "customers:customer_create"
     create_permission = CREATE
 
-    # 200k customers: count at most 10,000 (see core.pagination).
-    table_pagination = {"paginator_class": CappedPaginator}
+    def get_table_pagination(self, table):
+        # 200k customers: count at most 10,000 rows, or 1,000 matches of a search
+        # (see core.pagination).
+        options = super().get_table_pagination(table)
+        options = options if isinstance(options, dict) else {}
+        searching = bool(self.request.GET.get("q", "").strip())
+        options["paginator_class"] = SearchCappedPaginator if searching else CappedPaginator
+        return options
 
     def get_base_queryset(self):
         return _customers().order_by("-id")
