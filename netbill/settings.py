@@ -7,6 +7,7 @@ DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY, FIELD_ENCRYPTION_KEY, ALLOWED_HOSTS
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -184,7 +185,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "netbill" / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_ROOT = Path(
+    os.environ.get("MEDIA_ROOT")
+    # Tests keep their uploads and job files out of the developer's var/.
+    or (Path(tempfile.gettempdir()) / "netbill-test-media" if TESTING else VAR_DIR / "media")
+)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
@@ -196,6 +201,27 @@ STORAGES = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not (DEBUG or TESTING or DEV))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# The cache carries the live progress of background jobs between the worker and the web
+# processes: Redis in production (NETBILL_CACHE_URL=redis://…), a file cache under
+# VAR_DIR for `make run` (one machine), process memory in tests (tasks run eagerly).
+NETBILL_CACHE_URL = os.environ.get("NETBILL_CACHE_URL", "")
+if NETBILL_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": NETBILL_CACHE_URL,
+        }
+    }
+elif TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # Celery: Redis or RabbitMQ in production; kombu's SQLAlchemy transport on an SQLite file
 # for `make run` (no broker server to install).

@@ -7,12 +7,15 @@ through `restrict()`: an object outside the user's tenant or subtree answers 404
 """
 
 import functools
+import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
@@ -21,6 +24,8 @@ from django_tables2 import SingleTableMixin
 
 from .exceptions import BusinessRuleError
 from .forms import ConfirmDeleteForm
+from .jobs import progress
+from .models import BackgroundJob
 from .permissions import BY_CODE, can, restrict
 
 
@@ -245,3 +250,74 @@ def object_or_404(queryset, user, code, **lookup):
     if obj is None:
         raise Http404
     return obj
+
+
+class JobView(ObjectView):
+    """A background job's page (core.jobs): its progress bar, polled by HTMX while it
+    runs, then its message, result summary and file. Apps subclass it with their own
+    permission and `kinds` (the job kinds the page shows); `result_labels` names the
+    result keys."""
+
+    abstract = True
+    model = BackgroundJob
+    template_name = "core/job.html"
+    kinds: tuple[str, ...] = ()
+    result_labels: dict[str, str] = {}
+    file_url_name = ""
+    back_url_name = ""
+    back_label = ""
+
+    def get_base_queryset(self):
+        return BackgroundJob.objects.filter(kind__in=self.kinds).select_related("created_by")
+
+    def get_template_names(self):
+        if self.request.GET.get("partial"):
+            return ["core/_job_progress.html"]
+        return super().get_template_names()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = self.object
+        done, total = progress(job)
+        percent = int(100 * done / total) if total else 0
+        if job.status == job.Status.DONE:
+            percent = 100
+        context.update(
+            done=done,
+            total=total,
+            percent=max(0, min(100, percent)),
+            result_rows=[
+                (self.result_labels.get(key, key.replace("_", " ").capitalize()), value)
+                for key, value in (job.result or {}).items()
+                if not isinstance(value, dict | list)
+            ],
+            file_url=reverse(self.file_url_name, args=[job.pk]) if job.result_file else "",
+            result_file_name=job.result_file.name.rsplit("/", 1)[-1] if job.result_file else "",
+            back_url=reverse(self.back_url_name) if self.back_url_name else "",
+            back_label=self.back_label,
+        )
+        return context
+
+
+class JobFileView(ObjectView):
+    """Download a job's result file (same reach as its page)."""
+
+    abstract = True
+    model = BackgroundJob
+    kinds: tuple[str, ...] = ()
+
+    def get_base_queryset(self):
+        return BackgroundJob.objects.filter(kind__in=self.kinds)
+
+    def get(self, request, *args, **kwargs):
+        job = self.get_object()
+        if not job.result_file:
+            raise Http404
+        name = job.result_file.name.rsplit("/", 1)[-1]
+        # Read whole (a job's file is a report or an export of bounded size), so that
+        # the response has `content` like every other page.
+        with job.result_file.open("rb") as handle:
+            data = handle.read()
+        response = HttpResponse(data, content_type=mimetypes.guess_type(name)[0] or "")
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        return response

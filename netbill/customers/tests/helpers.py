@@ -85,7 +85,26 @@ def add_customer_rows(isp, label="Alpha secret", *, zone=None, price=None):
             outcome=CoAAttempt.Outcome.ACK,
             reason="suspended",
         )
+    add_customer_job(isp, label)
     return customer
+
+
+def add_customer_job(isp, label="Alpha secret"):
+    """A finished customers job of operator X, with a result file (job pages and the
+    file download have a pk to crawl with)."""
+    from netbill.core.jobs import job_create, job_running
+
+    with scope(tenant=isp.tenant.pk):
+        job = job_create(by=fresh_user(isp.user_x), kind="customers.import", title=f"{label} job")
+        with job_running(job.pk) as handle:
+            handle.set_total(1)
+            handle.advance(1)
+            handle.finish(
+                message=f"{label} result",
+                result={"created": 1},
+                result_file=("rejected-rows.csv", f"{label} file".encode()),
+            )
+    return job
 
 
 _customer_seq = itertools.count(1)

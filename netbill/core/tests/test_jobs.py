@@ -1,0 +1,88 @@
+"""core.jobs: a background job's life (pending → running → done or failed), its live
+progress and its result file."""
+
+import pytest
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+
+from conftest import in_scope
+from netbill.core.exceptions import BusinessRuleError
+from netbill.core.jobs import JobAlreadyRun, job_create, job_running, progress
+from netbill.core.models import BackgroundJob
+from netbill.core.testing.people import fresh_user
+
+pytestmark = pytest.mark.django_db
+
+
+def new_job(isp, **kwargs):
+    with in_scope(isp.tenant):
+        return job_create(by=fresh_user(isp.user_x), kind="test.kind", title="A job", **kwargs)
+
+
+def test_a_job_runs_to_done_with_its_result_and_file(isp):
+    job = new_job(isp, params={"a": 1}, input_file=ContentFile(b"in", name="in.csv"))
+    assert (job.status, job.reach_path, job.created_by_id) == (
+        "pending",
+        isp.op_x.path,
+        isp.user_x.pk,
+    )
+    with in_scope(isp.tenant), job_running(job.pk) as handle:
+        assert handle.params == {"a": 1}
+        assert handle.input_file.read() == b"in"
+        handle.set_total(10)
+        handle.advance(4)
+        running = BackgroundJob.objects.get(pk=job.pk)
+        assert running.status == "running" and running.started_at
+        assert progress(running) == (4, 10)  # live, from the cache
+        handle.advance(6)
+        handle.finish(message="All done.", result={"created": 10}, result_file=("r.txt", b"ok"))
+    with in_scope(isp.tenant):
+        job = BackgroundJob.objects.get(pk=job.pk)
+    assert (job.status, job.message, job.result, job.done, job.total) == (
+        "done",
+        "All done.",
+        {"created": 10},
+        10,
+        10,
+    )
+    assert job.result_file.read() == b"ok"
+    assert job.finished_at and progress(job) == (10, 10)
+    assert cache.get(f"netbill:job:{job.pk}:progress") is None
+
+
+def test_a_business_rule_error_fails_the_job_with_its_message(isp):
+    job = new_job(isp)
+    with in_scope(isp.tenant), job_running(job.pk) as handle:
+        handle.set_total(3)
+        handle.advance(1)
+        raise BusinessRuleError("The file has no rows.")
+    with in_scope(isp.tenant):
+        job = BackgroundJob.objects.get(pk=job.pk)
+    assert (job.status, job.message, job.done, job.total) == (
+        "failed",
+        "The file has no rows.",
+        1,
+        3,
+    )
+
+
+def test_an_unexpected_error_fails_the_job_with_a_plain_message(isp, caplog):
+    job = new_job(isp)
+    with in_scope(isp.tenant), job_running(job.pk):
+        raise KeyError("secret detail")
+    with in_scope(isp.tenant):
+        job = BackgroundJob.objects.get(pk=job.pk)
+    assert job.status == "failed"
+    assert job.message == "The job stopped on an unexpected error; nothing was changed."
+    assert "secret detail" not in job.message
+    assert "failed" in caplog.text
+
+
+def test_a_redelivered_task_does_not_run_the_work_again(isp):
+    job = new_job(isp)
+    with in_scope(isp.tenant), job_running(job.pk):
+        pass
+    ran = []
+    with in_scope(isp.tenant), pytest.raises(JobAlreadyRun), job_running(job.pk):
+        ran.append(True)
+    assert ran == []
