@@ -29,6 +29,7 @@ __all__ = [
     "radius_group_upsert",
     "radius_user_delete",
     "radius_user_upsert",
+    "radius_users_bulk_write",
 ]
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,51 @@ def radius_user_upsert(
         RadiusUserGroup.objects.create(
             tenant=tenant, username=username, groupname=groupname, priority=1
         )
+
+
+@transaction.atomic
+def radius_users_bulk_write(*, tenant, users: list[dict], batch_size: int = 2000) -> int:
+    """`radius_user_upsert` for many users at once (imports): the same rows, written with
+    a few statements per batch instead of a handful per user. Each dict has the
+    arguments of `radius_user_upsert` (username, password, groupname, and optionally
+    disabled, simultaneous_use, replies, calling_station_id). Rows the users had are
+    replaced. Returns the number of users written."""
+    for start in range(0, len(users), batch_size):
+        batch = users[start : start + batch_size]
+        names = [u["username"] for u in batch]
+        for model in (RadiusCheck, RadiusReply, RadiusUserGroup):
+            model.objects.filter(tenant=tenant, username__in=names).delete()
+        checks, replies, groups = [], [], []
+        for user in batch:
+            username = user["username"]
+            groupname = user.get("groupname")
+            if groupname is not None and not groupname.startswith(f"{tenant.slug}/"):
+                raise ValueError(f"group {groupname!r} does not belong to tenant {tenant.slug!r}")
+            items = [("Cleartext-Password", ":=", user["password"])]
+            if user.get("disabled"):
+                items.append(("Auth-Type", ":=", "Reject"))
+            if user.get("simultaneous_use") is not None:
+                items.append(("Simultaneous-Use", ":=", str(user["simultaneous_use"])))
+            if user.get("calling_station_id"):
+                items.append(("Calling-Station-Id", "==", user["calling_station_id"]))
+            checks += [
+                RadiusCheck(tenant=tenant, username=username, attribute=a, op=op, value=v)
+                for a, op, v in items
+            ]
+            replies += [
+                RadiusReply(tenant=tenant, username=username, attribute=a, op=":=", value=v)
+                for a, v in (user.get("replies") or {}).items()
+            ]
+            if groupname is not None:
+                groups.append(
+                    RadiusUserGroup(
+                        tenant=tenant, username=username, groupname=groupname, priority=1
+                    )
+                )
+        RadiusCheck.objects.bulk_create(checks)
+        RadiusReply.objects.bulk_create(replies)
+        RadiusUserGroup.objects.bulk_create(groups)
+    return len(users)
 
 
 @transaction.atomic

@@ -178,7 +178,7 @@ REVIEWED_BASE_MANAGER = Counter(
     {
         ("accounts/models.py", "User.permission_codes"): 1,
         ("accounts/backends.py", "inactive_node_above"): 1,
-        ("core/audit.py", "audit_record"): 1,
+        ("core/audit.py", "_impersonator"): 1,
         # VPN tunnel addresses are one platform-wide namespace (one server for every
         # ISP): allocation must see every ISP's addresses, and the server's
         # configuration lists every ISP's routers (platform level only).

@@ -1,6 +1,7 @@
 """Customer services: the customers themselves (customers.py) and the customer
 settings, custom fields and mandatory attributes (settings.py)."""
 
+from .bulk import customers_bulk_create
 from .customers import (
     CUSTOMER_FIELDS,
     customer_change_package,
@@ -31,6 +32,7 @@ __all__ = [
     "customer_radius_sync",
     "customer_set_custom_price",
     "customer_update",
+    "customers_bulk_create",
     "mandatory_attributes_for",
     "mandatory_attributes_update",
 ]

@@ -42,6 +42,7 @@ __all__ = [
     "customer_change_status",
     "customer_create",
     "customer_disconnect",
+    "customer_radius_entry",
     "customer_radius_sync",
     "customer_set_custom_price",
     "customer_update",
@@ -430,32 +431,41 @@ def _ancestor_paths(path: str) -> list[str]:
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
-def customer_radius_sync(customer: Customer) -> None:
-    """Write what FreeRADIUS needs for `customer` (call inside the caller's transaction).
+def customer_radius_entry(customer: Customer) -> dict | None:
+    """The RADIUS user `customer` is (the arguments of `radius_user_upsert`), or None
+    when it has no RADIUS login.
 
     PPPoE and Hotspot customers (and any customer with a password) log in: their
     password, the group their status chooses, Simultaneous-Use, the static IP as
     Framed-IP-Address and the MAC binding. A Static IP or Other customer without a
-    password has no RADIUS login, and its rows are removed.
+    password has no RADIUS login.
     """
-    tenant = customer.tenant
     if customer.connection_type not in NEEDS_LOGIN and not customer.password:
+        return None
+    tenant = customer.tenant
+    master = customer.package.master_package
+    return {
+        "username": customer.username,
+        "password": str(customer.password),
+        "groupname": customer_group(tenant, customer.status, master.pk, master.has_fup),
+        "disabled": customer.status == CustomerStatusChoices.DISABLED,
+        "simultaneous_use": SIMULTANEOUS_USE,
+        "replies": {"Framed-IP-Address": customer.static_ip} if customer.static_ip else {},
+        "calling_station_id": customer.mac_address or None,
+    }
+
+
+def customer_radius_sync(customer: Customer) -> None:
+    """Write what FreeRADIUS needs for `customer` (call inside the caller's transaction);
+    a customer without a RADIUS login (see `customer_radius_entry`) loses its rows."""
+    tenant = customer.tenant
+    entry = customer_radius_entry(customer)
+    if entry is None:
         radius_user_delete(tenant=tenant, username=customer.username)
         return
-    master = customer.package.master_package
     if customer.status == CustomerStatusChoices.SUSPENDED:
         suspended_group_sync(tenant)
-    replies = {"Framed-IP-Address": customer.static_ip} if customer.static_ip else {}
-    radius_user_upsert(
-        tenant=tenant,
-        username=customer.username,
-        password=str(customer.password),
-        groupname=customer_group(tenant, customer.status, master.pk, master.has_fup),
-        disabled=customer.status == CustomerStatusChoices.DISABLED,
-        simultaneous_use=SIMULTANEOUS_USE,
-        replies=replies,
-        calling_station_id=customer.mac_address or None,
-    )
+    radius_user_upsert(tenant=tenant, **entry)
 
 
 def _save(customer: Customer) -> None:
