@@ -293,10 +293,10 @@ NETBILL_SUSPENDED_RATE_LIMIT = "256k/256k"
 NETBILL_SUSPENDED_ADDRESS_LIST = "suspended"
 # Tests that change a customer with an open session on a loopback NAS and no fake NAS
 # listening would otherwise wait out the full timeout.
-# Imports (issue 5): the largest spreadsheet or CSV accepted, in bytes.
-NETBILL_IMPORT_MAX_BYTES = int(os.environ.get("NETBILL_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
 NETBILL_COA_TIMEOUT = float(os.environ.get("NETBILL_COA_TIMEOUT", "0.3" if TESTING else "3"))
 NETBILL_COA_RETRIES = int(os.environ.get("NETBILL_COA_RETRIES", "0" if TESTING else "1"))
+# Imports (issue 5): the largest spreadsheet or CSV accepted, in bytes.
+NETBILL_IMPORT_MAX_BYTES = int(os.environ.get("NETBILL_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
 # The platform's WireGuard server for routers behind NAT: one server for every ISP.
 NETBILL_VPN_TUNNEL_RANGE = os.environ.get("NETBILL_VPN_TUNNEL_RANGE", "10.255.0.0/16")
 NETBILL_VPN_SERVER_ENDPOINT = os.environ.get(
