@@ -61,6 +61,11 @@ class _Server:
         self.handle = handle
         self.connections: list[socket.socket] = []
         self.received = bytearray()
+        # Connections open at once, now and at most (a silent router's callers wait in
+        # parallel or one by one).
+        self.open_now = 0
+        self.open_max = 0
+        self._count = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -87,6 +92,13 @@ class _Server:
 def _never_answer(server, conn):
     """Keep the connection open and read whatever comes, answering nothing."""
     conn.settimeout(0.2)
+    with server._count:
+        server.open_now += 1
+        server.open_max = max(server.open_max, server.open_now)
+
+    def closed():
+        with server._count:
+            server.open_now -= 1
 
     def drain():
         while not server._stop.is_set():
@@ -95,9 +107,9 @@ def _never_answer(server, conn):
             except TimeoutError:
                 continue
             except OSError:
-                return
+                return closed()
             if not data:
-                return
+                return closed()
             server.received += data
 
     threading.Thread(target=drain, daemon=True).start()

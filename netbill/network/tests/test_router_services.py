@@ -369,18 +369,15 @@ def test_the_platform_task_fans_out_to_every_active_isp(isp, other_isp, sim, fas
 
 
 def test_many_routers_are_checked_side_by_side(isp, fast):
-    """Ten unreachable routers cost about one timeout, not ten."""
-    import time
-
+    """Ten unreachable routers are waited for together (8 at a time), not one by one:
+    the silent router sees several of them connected at once."""
     with silent_router() as server:
         for _ in range(10):
             make_router(by=isp.ga, api_port=server.port)
-        started = time.monotonic()
         router_refresh_status_task.delay(tenant_id=isp.tenant.pk)
-        elapsed = time.monotonic() - started
     with in_scope(isp.tenant):
         assert set(Router.objects.values_list("status", flat=True)) == {Status.OFFLINE}
-    assert elapsed < 5  # 8 at a time with 1 s timeouts; one by one would take 10 s
+    assert server.open_max >= 2
 
 
 #

