@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_operator_list.py
 	$(PY) bench/radius_authorize.py
 	$(PY) bench/customer_list.py
+	$(PY) bench/import.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
