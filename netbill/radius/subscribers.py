@@ -89,3 +89,45 @@ subscribe("customer.status_changed", customer_status_changed)
 subscribe("customer.package_changed", customer_package_changed)
 subscribe("customer.disconnect_requested", customer_disconnect_requested)
 subscribe("master_package.updated", master_package_updated)
+
+
+# Bulk changes (Customers → Multiple Customer Update): one task per kind of change for
+# the whole selection; the task pushes to the online customers only.
+
+
+def customers_bulk_status_changed(
+    *, event: str, tenant_id: int, changes: list[tuple[str, str, str]], **payload
+) -> None:
+    """Many customers changed status: as `customer_status_changed`, a Disconnect for
+    those entering or leaving suspended/disabled, a CoA for active ↔ FUP; one task per
+    (from, to) pair, each pushing to the online customers only."""
+    by_pair: dict[tuple[str, str], list[str]] = {}
+    for username, from_status, to_status in changes:
+        by_pair.setdefault((from_status, to_status), []).append(username)
+    for (from_status, to_status), usernames in sorted(by_pair.items()):
+        relogin = from_status in RELOGIN_STATUSES or to_status in RELOGIN_STATUSES
+        tasks.enqueue(
+            tasks.coa_push_many_task,
+            tenant_id=tenant_id,
+            usernames=usernames,
+            action="disconnect" if relogin else "coa",
+            reason=f"status {from_status} → {to_status}",
+        )
+
+
+def customers_bulk_package_changed(
+    *, event: str, tenant_id: int, usernames: list[str], **payload
+) -> None:
+    """Many customers moved to another package: the new rate by CoA to those online."""
+    if usernames:
+        tasks.enqueue(
+            tasks.coa_push_many_task,
+            tenant_id=tenant_id,
+            usernames=list(usernames),
+            action="coa",
+            reason="package changed (bulk)",
+        )
+
+
+subscribe("customers.bulk_status_changed", customers_bulk_status_changed)
+subscribe("customers.bulk_package_changed", customers_bulk_package_changed)

@@ -70,3 +70,48 @@ def coa_push_package_task(*, tenant_id: int, master_package_id: int, reason: str
 # The housekeeping tasks live beside their queries; importing the module here registers
 # them with the worker (Celery autodiscovers `tasks` modules only).
 from . import housekeeping  # noqa: E402,F401
+
+# Bulk changes (Customers → Multiple Customer Update): one task for many usernames.
+
+# Usernames per `IN (...)` when looking for open sessions.
+ONLINE_BATCH = 900
+
+
+def online_usernames(*, tenant_id: int, usernames: list[str]) -> list[str]:
+    """Those of `usernames` with an open radacct session (one query per batch of
+    ONLINE_BATCH names), sorted."""
+    from .models import RadiusAccounting
+
+    online: set[str] = set()
+    names = sorted(set(usernames))
+    for start in range(0, len(names), ONLINE_BATCH):
+        online.update(
+            RadiusAccounting.objects.filter(
+                tenant_id=tenant_id,
+                stop_time__isnull=True,
+                username__in=names[start : start + ONLINE_BATCH],
+            )
+            .values_list("username", flat=True)
+            .distinct()
+        )
+    return sorted(online)
+
+
+@shared_task(base=TenantTask, name="radius.coa_push_many_task")
+def coa_push_many_task(
+    *, tenant_id: int, usernames: list[str], action: str, reason: str
+) -> list[str]:
+    """`coa_push_task` for many customers at once (a bulk change): only the usernames
+    with an open session are pushed, so a change of 10,000 offline customers sends
+    nothing and stores no "no session" rows. Returns the usernames pushed."""
+    from netbill.tenancy.models import Tenant
+
+    from .coa import push
+
+    online = online_usernames(tenant_id=tenant_id, usernames=usernames)
+    if not online:
+        return []
+    tenant = Tenant.objects.get(pk=tenant_id)
+    for username in online:
+        push(tenant=tenant, username=username, action=action, reason=reason)
+    return online

@@ -2,6 +2,13 @@
 settings, custom fields and mandatory attributes (settings.py)."""
 
 from .bulk import customers_bulk_create
+from .bulk_update import (
+    BULK_CHANGES,
+    BulkCustomerFilterSet,
+    BulkResult,
+    customers_bulk_change,
+    customers_bulk_selection,
+)
 from .customers import (
     CUSTOMER_FIELDS,
     customer_change_package,
@@ -21,6 +28,9 @@ from .settings import (
 )
 
 __all__ = [
+    "BULK_CHANGES",
+    "BulkCustomerFilterSet",
+    "BulkResult",
     "CUSTOMER_FIELDS",
     "custom_field_create",
     "custom_field_delete",
@@ -32,7 +42,9 @@ __all__ = [
     "customer_radius_sync",
     "customer_set_custom_price",
     "customer_update",
+    "customers_bulk_change",
     "customers_bulk_create",
+    "customers_bulk_selection",
     "mandatory_attributes_for",
     "mandatory_attributes_update",
 ]

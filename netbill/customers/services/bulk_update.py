@@ -22,6 +22,7 @@ Customers already holding the chosen value are left as they are and counted.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -194,14 +195,10 @@ def _own(queryset, value, tenant_id, message):
     return obj
 
 
-def _refuse_some(count: int, total: int, message_one: str, message_many: str, params: dict):
-    raise BusinessRuleError(
-        {
-            "value": [
-                ngettext(message_one, message_many, count) % {"n": count, "total": total, **params}
-            ]
-        }
-    )
+def _refuse_some(message: str, count: int, total: int, **params):
+    """Refuse the whole change: `message` (an ngettext of `count`) says how many of the
+    selected customers break the rule."""
+    raise BusinessRuleError({"value": [message % {"n": count, "total": total, **params}]})
 
 
 #
@@ -325,7 +322,13 @@ def customers_bulk_selection(*, by, filters: dict, ids: list[int] | None = None)
 
 
 def customers_bulk_change(
-    *, by, customers: QuerySet, change: str, value, reason: str = ""
+    *,
+    by,
+    customers: QuerySet,
+    change: str,
+    value,
+    reason: str = "",
+    progress: Callable[[int], None] | None = None,
 ) -> BulkResult:
     """Customers → Multiple Customer Update: apply one change to every customer of
     `customers` (a queryset already `restrict`ed to `by`; re-checked here).
@@ -333,7 +336,8 @@ def customers_bulk_change(
     `change` is "package" (an OperatorPackage of the customers' operator), "status"
     (active, suspended, disabled or fup, with a `reason`), "billing_profile" (offered to
     each customer's operator or one above it) or "zone". One transaction: either every
-    selected customer changes, or none does.
+    selected customer changes, or none does. `progress(n)` (a background job's
+    `advance`) hears of each batch of customers updated.
     """
     if change not in BULK_CHANGES:
         raise BusinessRuleError({"change": [_("Choose package, status, billing profile or zone.")]})
@@ -359,7 +363,9 @@ def customers_bulk_change(
             BILLING_PROFILE: _change_billing_profile,
             ZONE: _change_zone,
         }[change]
-        changed = apply(by=by, tenant=tenant, rows=rows, value=value, reason=reason)
+        changed = apply(
+            by=by, tenant=tenant, rows=rows, value=value, reason=reason, progress=progress
+        )
     return BulkResult(
         change=change,
         selected=len(rows),
@@ -369,31 +375,35 @@ def customers_bulk_change(
     )
 
 
-def _update(rows: list[_Row], **values) -> None:
+def _update(rows: list[_Row], progress=None, **values) -> None:
     values["updated_at"] = timezone.now()
     for batch in _batches([r.pk for r in rows]):
         Customer.objects.filter(pk__in=batch).update(**values)
+        if progress is not None:
+            progress(len(batch))
 
 
-def _change_status(*, by, tenant, rows, value, reason) -> list[_Row]:
+def _change_status(*, by, tenant, rows, value, reason, progress) -> list[_Row]:
     status = value
     changing = [r for r in rows if r.status != status]
     if status == CustomerStatusChoices.FUP:
         without = [r for r in changing if not r.has_fup]
         if without:
             _refuse_some(
+                ngettext(
+                    "%(n)s of the %(total)s selected customers has a package without a Fair "
+                    "Usage Policy; nothing was changed.",
+                    "%(n)s of the %(total)s selected customers have a package without a Fair "
+                    "Usage Policy; nothing was changed.",
+                    len(without),
+                ),
                 len(without),
                 len(rows),
-                "%(n)s of the %(total)s selected customers has a package without a Fair "
-                "Usage Policy; nothing was changed.",
-                "%(n)s of the %(total)s selected customers have a package without a Fair "
-                "Usage Policy; nothing was changed.",
-                {},
             )
     if not changing:
         return []
     now = timezone.now()
-    _update(changing, status=status, status_reason=reason, status_changed_at=now)
+    _update(changing, progress, status=status, status_reason=reason, status_changed_at=now)
     by_user = by if getattr(by, "pk", None) else None
     CustomerStatusChange.objects.bulk_create(
         (
@@ -445,7 +455,7 @@ def _change_status(*, by, tenant, rows, value, reason) -> list[_Row]:
     return changing
 
 
-def _change_package(*, by, tenant, rows, value, reason) -> list[_Row]:
+def _change_package(*, by, tenant, rows, value, reason, progress) -> list[_Row]:
     from netbill.catalog.models import OperatorPackage
 
     package = _own(
@@ -458,13 +468,17 @@ def _change_package(*, by, tenant, rows, value, reason) -> list[_Row]:
     others = [r for r in rows if r.operator_id != package.operator_id]
     if others:
         _refuse_some(
+            ngettext(
+                "%(n)s of the %(total)s selected customers is not a customer of %(operator)s, "
+                "whose package “%(package)s” is; nothing was changed.",
+                "%(n)s of the %(total)s selected customers are not customers of %(operator)s, "
+                "whose package “%(package)s” is; nothing was changed.",
+                len(others),
+            ),
             len(others),
             len(rows),
-            "%(n)s of the %(total)s selected customers is not a customer of %(operator)s, "
-            "whose package “%(package)s” is; nothing was changed.",
-            "%(n)s of the %(total)s selected customers are not customers of %(operator)s, "
-            "whose package “%(package)s” is; nothing was changed.",
-            {"operator": package.operator.name, "package": master.name},
+            operator=package.operator.name,
+            package=master.name,
         )
     allowed = master.connection_types
     if allowed:
@@ -473,18 +487,24 @@ def _change_package(*, by, tenant, rows, value, reason) -> list[_Row]:
             labels = dict(ConnectionTypeChoices.choices)
             kinds = sorted({str(labels.get(r.connection_type, r.connection_type)) for r in wrong})
             _refuse_some(
+                ngettext(
+                    "%(n)s of the %(total)s selected customers has a connection type "
+                    "(%(kinds)s) the package “%(package)s” is not sold for; nothing was "
+                    "changed.",
+                    "%(n)s of the %(total)s selected customers have a connection type "
+                    "(%(kinds)s) the package “%(package)s” is not sold for; nothing was "
+                    "changed.",
+                    len(wrong),
+                ),
                 len(wrong),
                 len(rows),
-                "%(n)s of the %(total)s selected customers has a connection type (%(kinds)s) "
-                "the package “%(package)s” is not sold for; nothing was changed.",
-                "%(n)s of the %(total)s selected customers have a connection type (%(kinds)s) "
-                "the package “%(package)s” is not sold for; nothing was changed.",
-                {"kinds": ", ".join(kinds), "package": master.name},
+                kinds=", ".join(kinds),
+                package=master.name,
             )
     changing = [r for r in rows if r.package_id != package.pk]
     if not changing:
         return []
-    _update(changing, package_id=package.pk)
+    _update(changing, progress, package_id=package.pk)
 
     has_fup = master.has_fup
     targets: dict[str, list[str]] = defaultdict(list)
@@ -513,37 +533,40 @@ def _ancestor_paths(path: str) -> list[str]:
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
-def _change_billing_profile(*, by, tenant, rows, value, reason) -> list[_Row]:
+def _change_billing_profile(*, by, tenant, rows, value, reason, progress) -> list[_Row]:
     profile = _own(BillingProfile.objects.all(), value, tenant.pk, _("Choose a billing profile."))
     offered = set(profile.assignments.values_list("operator__path", flat=True))
     outside = [r for r in rows if not offered.intersection(_ancestor_paths(r.operator_path))]
     if outside:
         _refuse_some(
+            ngettext(
+                "The billing profile “%(profile)s” is not assigned to the operator of %(n)s "
+                "of the %(total)s selected customers; nothing was changed.",
+                "The billing profile “%(profile)s” is not assigned to the operators of %(n)s "
+                "of the %(total)s selected customers; nothing was changed.",
+                len(outside),
+            ),
             len(outside),
             len(rows),
-            "The billing profile “%(profile)s” is not assigned to the operator of %(n)s of "
-            "the %(total)s selected customers; nothing was changed.",
-            "The billing profile “%(profile)s” is not assigned to the operators of %(n)s of "
-            "the %(total)s selected customers; nothing was changed.",
-            {"profile": profile.name},
+            profile=profile.name,
         )
-    return _change_field(by, tenant, rows, "billing_profile", profile.pk)
+    return _change_field(by, tenant, rows, "billing_profile", profile.pk, progress)
 
 
-def _change_zone(*, by, tenant, rows, value, reason) -> list[_Row]:
+def _change_zone(*, by, tenant, rows, value, reason, progress) -> list[_Row]:
     from netbill.tenancy.models import Zone
 
     zone = _own(Zone.objects.all(), value, tenant.pk, _("Choose a zone."))
-    return _change_field(by, tenant, rows, "zone", zone.pk)
+    return _change_field(by, tenant, rows, "zone", zone.pk, progress)
 
 
-def _change_field(by, tenant, rows, field: str, pk: int) -> list[_Row]:
+def _change_field(by, tenant, rows, field: str, pk: int, progress) -> list[_Row]:
     """Zone and billing profile: the customers' row only (RADIUS does not see them)."""
     attr = f"{field}_id"
     changing = [r for r in rows if getattr(r, attr) != pk]
     if not changing:
         return []
-    _update(changing, **{attr: pk})
+    _update(changing, progress, **{attr: pk})
     audit = _AuditRows(tenant_id=tenant.pk, by=by)
     for r in changing:
         audit.add(r, "customer.updated", {field: getattr(r, attr)}, {field: pk})

@@ -15,7 +15,7 @@ from netbill.core.pagination import CappedPaginator, SearchCappedPaginator
 from netbill.core.permissions import can
 from netbill.core.views import ObjectActionView, ObjectEditView, ObjectListView, ObjectView
 
-from .. import queries, services
+from .. import exports, queries, services
 from ..filters import CustomerFilterSet
 from ..forms import CustomerForm, CustomerPriceForm, CustomerStatusForm
 from ..models import Customer
@@ -64,6 +64,11 @@ class CustomerListView(ObjectListView):
 
     def get_base_queryset(self):
         return _customers().order_by("-id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["extra_actions"] = exports.list_actions()  # Export xlsx / csv
+        return context
 
     def get_table_kwargs(self):
         user = self.request.user
