@@ -23,7 +23,7 @@ from conftest import in_scope
 from netbill.accounts import services
 from netbill.accounts.models import Operator, User
 from netbill.catalog.tests.helpers import add_catalog_rows
-from netbill.core.testing.contracts import leak_markers
+from netbill.core.testing.contracts import body_text, leak_markers
 from netbill.core.testing.crawl import NOT_BASE_VIEWS, PUBLIC, iter_routes, url_sets
 from netbill.core.testing.people import api_token_for, fresh_user
 from netbill.core.testing.state import assert_same_state, tenant_state
@@ -111,7 +111,7 @@ def crawl_as_other_tenant(client, alpha, login, headers=None):
                 response = send(client, method, url, data, headers)
                 what = f"{method.upper()} {url} ({route.name})"
                 assert_same_state(before, tenant_state(alpha.tenant), what)
-                body = response.content.decode(errors="replace")
+                body = body_text(response)
                 assert not leaked(body, markers), f"{what} shows Alpha's data"
                 yield route, obj, what, response
 
@@ -223,7 +223,7 @@ def test_public_pages_are_what_they_claim(client, alpha):
     docs = client.get(reverse("api-docs"))
     assert docs.status_code == 200
     for response in (login, schema, docs):
-        assert not leaked(response.content.decode(), markers)
+        assert not leaked(body_text(response), markers)
 
 
 #

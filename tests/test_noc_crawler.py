@@ -22,6 +22,7 @@ from netbill.accounts.roles import grantable_codes
 from netbill.catalog.tests.helpers import add_catalog_rows
 from netbill.core.menu import _items as menu_items
 from netbill.core.permissions import FINANCIAL_CODES
+from netbill.core.testing.contracts import body_text
 from netbill.core.testing.crawl import iter_routes, url_sets
 from netbill.core.testing.people import fresh_user
 from netbill.customers.tests.helpers import add_customer_settings_rows
@@ -136,7 +137,7 @@ def assert_walled_off_from_money(client, isp, noc):
         if code in FINANCIAL_CODES:
             financial.append(url)
             assert response.status_code == 403, f"NOC {method.upper()} {url} (financial {code})"
-        body = response.content.decode(errors="replace")
+        body = body_text(response)
         found = sentinels_in(body)
         assert not found, f"NOC {method.upper()} {url} shows money: {found}"
         if method == "get" and response.status_code == 200:
@@ -161,7 +162,7 @@ def test_the_sentinels_would_be_seen(client, isp, noc):
     client.force_login(isp.ga)
     seen = {}
     for route, _method, _url, response in crawl(client, isp):
-        found = sentinels_in(response.content.decode(errors="replace"))
+        found = sentinels_in(body_text(response))
         if found:
             seen[route.name] = found
     for name in (

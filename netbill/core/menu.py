@@ -36,6 +36,8 @@ class MenuItem:
     url_name: str
     code: str
     panel: str = "main"  # "main" or "noc"
+    # Further codes the page demands besides `code` (the item shows only with all).
+    also: tuple[str, ...] = ()
 
 
 _items: list[MenuItem] = []
@@ -55,7 +57,9 @@ def menu_for(user, panel: str = "main") -> list[tuple[str, list[dict]]]:
         entries = [
             {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
             for item in _items
-            if item.section == section and item.panel == panel and can(user, item.code)
+            if item.section == section
+            and item.panel == panel
+            and all(can(user, code) for code in (item.code, *item.also))
         ]
         if entries:
             sections.append((section, entries))

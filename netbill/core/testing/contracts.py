@@ -52,6 +52,7 @@ from .people import api_token_for, fresh_user, set_codes
 from .state import capture_events, model_values, nothing_changes
 
 __all__ = [
+    "body_text",
     "APIActionContract",
     "APICreateContract",
     "APIDetailContract",
@@ -109,8 +110,18 @@ def leak_markers(isp) -> list[str]:
     return [isp.tenant.name, *mobiles.values_list("mobile", flat=True)]
 
 
+def body_text(response) -> str:
+    """What a response sends, as text: a page, or a streamed download (csv exports)."""
+    if getattr(response, "streaming", False):
+        data = b"".join(response.streaming_content)
+        # The crawler may read it again: keep what was read.
+        response.streaming_content = [data]
+        return data.decode(errors="replace")
+    return response.content.decode(errors="replace")
+
+
 def assert_no_leak(response, isp, what: str) -> None:
-    body = response.content.decode(errors="replace")
+    body = body_text(response)
     found = [m for m in leak_markers(isp) if m and m in body]
     assert not found, f"{what}: the response shows {isp.tenant.name}'s data: {found}"
 

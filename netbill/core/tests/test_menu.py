@@ -61,6 +61,10 @@ def test_group_admin(isp):
                 "Customer Zones",
                 "Customer List",
                 "Create Customer",
+                "Import from Excel",
+                "Import from MikroTik",
+                "Multiple Customer Update",
+                "Bulk Update Users",
                 "Custom Fields",
                 "Mandatory Attributes",
             ],
@@ -96,7 +100,16 @@ def test_operator(isp):
         ("Dashboard", ["Dashboard"]),
         ("Operators", ["Create Sub-Operator", "Operator List"]),
         ("Operators & Managers", ["Managers"]),
-        ("Customers", ["Customer List", "Create Customer"]),
+        (
+            "Customers",
+            [
+                "Customer List",
+                "Create Customer",
+                "Import from Excel",
+                "Multiple Customer Update",
+                "Bulk Update Users",
+            ],
+        ),
         ("Routers & Packages", ["Operator Packages"]),
         ("Settings", ["Special Permissions", "Activity Log", "API Keys"]),
     ]
@@ -105,7 +118,16 @@ def test_operator(isp):
 def test_sub_operator_and_manager_and_card_distributor(isp):
     assert shown(isp.user_x1) == [
         ("Dashboard", ["Dashboard"]),
-        ("Customers", ["Customer List", "Create Customer"]),
+        (
+            "Customers",
+            [
+                "Customer List",
+                "Create Customer",
+                "Import from Excel",
+                "Multiple Customer Update",
+                "Bulk Update Users",
+            ],
+        ),
         ("Routers & Packages", ["Operator Packages"]),
     ]
     assert shown(isp.manager_x) == [
@@ -159,7 +181,16 @@ def test_a_revoked_code_hides_its_item_and_an_empty_section(isp, fresh):
     assert shown(fresh(isp.user_x)) == [
         ("Dashboard", ["Dashboard"]),
         ("Operators", ["Create Sub-Operator", "Operator List"]),
-        ("Customers", ["Customer List", "Create Customer"]),
+        (
+            "Customers",
+            [
+                "Customer List",
+                "Create Customer",
+                "Import from Excel",
+                "Multiple Customer Update",
+                "Bulk Update Users",
+            ],
+        ),
         ("Routers & Packages", ["Operator Packages"]),
         ("Settings", ["Special Permissions", "Activity Log", "API Keys"]),
     ]

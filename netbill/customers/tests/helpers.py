@@ -86,6 +86,31 @@ def add_customer_rows(isp, label="Alpha secret", *, zone=None, price=None):
             reason="suspended",
         )
     add_customer_job(isp, label)
+    # An Excel import waiting at its mapping step (the wizard's pages take its pk).
+    from .import_helpers import make_import_job
+
+    make_import_job(isp, isp.user_x, title=f"{label} import")
+    # A Bulk Update Users file of the Group Admin, waiting to be applied.
+    import io
+
+    import openpyxl
+    from django.core.files.base import ContentFile
+
+    from netbill.core.jobs import job_create
+
+    book = openpyxl.Workbook()
+    book.active.append(["username", "address"])
+    book.active.append([customer.username, f"{label} new address"])
+    data = io.BytesIO()
+    book.save(data)
+    with scope(tenant=isp.tenant.pk):
+        job_create(
+            by=fresh_user(isp.ga),
+            kind="customers.bulk_users",
+            title=f"{label} bulk users",
+            params={"filename": "changes.xlsx"},
+            input_file=ContentFile(data.getvalue(), name="changes.xlsx"),
+        )
     return customer
 
 
