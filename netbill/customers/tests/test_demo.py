@@ -94,3 +94,23 @@ def test_the_demo_has_customers_with_radius_rows_and_a_second_run_adds_nothing()
             RadiusAccounting.objects.count(),
             CoAAttempt.objects.count(),
         ) == counts
+
+
+def test_the_demo_has_a_finished_excel_import_with_its_rejected_rows():
+    import openpyxl
+
+    from netbill.core.models import BackgroundJob
+    from netbill.customers.models import Customer
+
+    call_command("seed_demo", "--quiet", stdout=io.StringIO())
+    tenant = Tenant.objects.get(slug=seed_demo.DEMO_SLUG)
+    with in_scope(tenant):
+        job = BackgroundJob.objects.get(kind="customers.import")
+        assert job.status == "done", job.message
+        assert (job.result["created"], job.result["rejected"]) == (10, 2)
+        assert Customer.objects.filter(username__startswith="utt-1").count() == 10
+        sheet = openpyxl.load_workbook(job.result_file.open("rb")).active
+        reasons = {row[3]: row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert set(reasons) == {"utt-bad-mobile", "imran"}
+    assert "mobile" in reasons["utt-bad-mobile"].lower()
+    assert "already taken" in reasons["imran"]

@@ -487,6 +487,71 @@ DEMO_ONLINE = (
 )  # fmt: skip
 
 
+def _seed_import(tenant, admin) -> None:
+    """A finished Customers → Import from Excel (issue 5): Uttara Net's migration sheet,
+    ten subscribers imported, two rows rejected (a bad mobile, a username already taken),
+    with the rejected-rows file to download from the job page. It runs the wizard's own
+    steps (file, matched columns, check, import) in this process."""
+    import io
+
+    import openpyxl
+    from django.core.files.base import ContentFile
+
+    from netbill.core.jobs import job_create
+    from netbill.customers.imports.mapping import auto_map
+    from netbill.customers.imports.tasks import (
+        VALIDATE_KIND,
+        import_run_task,
+        import_validate_task,
+    )
+
+    names = [
+        "Rubina Akter", "Kawsar Ahmed", "Sabbir Hossain", "Tahmina Khatun", "Rakib Hasan",
+        "Moushumi Das", "Shafiqul Alam", "Nadia Sultana", "Arif Chowdhury", "Lipi Rani Saha",
+    ]  # fmt: skip
+    rows = [
+        [name, f"0171{5550000 + n:07d}"[:11], "Uttara Net", f"utt-{n + 101}", f"ut{n}@{n + 451}",
+         "Home 5 Mbps", "1st of month", f"House {n + 3}, Road 11, Sector 10, Uttara, Dhaka",
+         "Uttara Sector 10", f"Flat {n + 1}B"]
+        for n, name in enumerate(names)
+    ]  # fmt: skip
+    rows.append(["Jamal Uddin", "0171-55", "Uttara Net", "utt-bad-mobile", "x1@9", "Home 5 Mbps",
+                 "1st of month", "Sector 12, Uttara", "Uttara Sector 10", "Flat 9C"])  # fmt: skip
+    rows.append(["Imran Hossain (again)", "01711555999", "Uttara Net", "imran", "x2@9",
+                 "Home 5 Mbps", "1st of month", "Sector 7, Uttara", "Uttara Sector 7",
+                 "Flat 2A"])  # fmt: skip
+    headers = ["Customer Name", "Mobile No", "Operator", "PPPoE User", "Password", "Package",
+               "Billing Profile", "Address", "Zone", "Building / flat"]  # fmt: skip
+    book = openpyxl.Workbook()
+    book.active.append(headers)
+    for row in rows:
+        book.active.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    job = job_create(
+        by=admin,
+        kind="customers.import",
+        title="Import uttara-migration.xlsx",
+        params={
+            "filename": "uttara-migration.xlsx",
+            "headers": headers,
+            "rows": len(rows),
+            "mapping": auto_map(headers, tenant.pk),
+        },
+        input_file=ContentFile(data.getvalue(), name="uttara-migration.xlsx"),
+    )
+    check = job_create(
+        by=admin,
+        kind=VALIDATE_KIND,
+        title="Check uttara-migration.xlsx",
+        params={"import_job": job.pk},
+    )
+    job.params = {**job.params, "validation_job": check.pk}
+    job.save(update_fields=["params"])
+    import_validate_task.apply(kwargs={"tenant_id": tenant.pk, "job_id": check.pk})
+    import_run_task.apply(kwargs={"tenant_id": tenant.pk, "job_id": job.pk})
+
+
 def _seed_customers(tenant, admin) -> None:
     """Demo customers (issue 4): 40 subscribers of Mirpur Link, its sub-operator and
     Uttara Net on the demo packages, three of them on static addresses; five suspended
@@ -798,6 +863,7 @@ class Command(BaseCommand):
             _seed_catalog(tenant, admin)
             _seed_customer_settings(tenant, admin)
             _seed_customers(tenant, admin)
+            _seed_import(tenant, admin)
             services.sales_note_add(
                 by=sales, operator=uttara, body="Wants 20 more FTTH ports in Sector 10 by January."
             )
