@@ -86,3 +86,31 @@ def test_a_redelivered_task_does_not_run_the_work_again(isp):
     with in_scope(isp.tenant), pytest.raises(JobAlreadyRun), job_running(job.pk):
         ran.append(True)
     assert ran == []
+
+
+def test_abandoned_uploads_are_purged_with_their_files_after_a_week(isp, other_isp):
+    import datetime
+
+    from django.utils import timezone
+
+    from netbill.core.tasks import jobs_purge_pending_task
+
+    old = new_job(isp, input_file=ContentFile(b"old", name="old.xlsx"))
+    fresh = new_job(isp)
+    done = new_job(isp)
+    with in_scope(isp.tenant), job_running(done.pk):
+        pass
+    with in_scope(other_isp.tenant):
+        theirs = job_create(by=fresh_user(other_isp.ga), kind="test.kind", title="Theirs")
+    week_ago = timezone.now() - datetime.timedelta(days=8)
+    for tenant, pks in ((isp.tenant, [old.pk, done.pk]), (other_isp.tenant, [theirs.pk])):
+        with in_scope(tenant):
+            BackgroundJob.objects.filter(pk__in=pks).update(created_at=week_ago)
+    storage, name = old.input_file.storage, old.input_file.name
+    assert storage.exists(name)
+    assert jobs_purge_pending_task(tenant_id=isp.tenant.pk) == 1
+    with in_scope(isp.tenant):
+        assert set(BackgroundJob.objects.values_list("pk", flat=True)) == {fresh.pk, done.pk}
+    with in_scope(other_isp.tenant):
+        assert BackgroundJob.objects.filter(pk=theirs.pk).exists()
+    assert not storage.exists(name)
