@@ -10,6 +10,7 @@ class VATProfileModeChoices(models.TextChoices):
 class BillingProfileTypeChoices(models.TextChoices):
     MONTHLY = "monthly", _("Monthly")
     DAILY = "daily", _("Daily")
+    PREPAID = "prepaid", _("Prepaid validity")
     FREE = "free", _("Free")
 
 

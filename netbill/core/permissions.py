@@ -63,6 +63,10 @@ CATALOG: tuple[Perm, ...] = (
     Perm("bills.edit", _("Edit bills"), _("Bills & Payments"), True),
     Perm("payments.view", _("See payments"), _("Bills & Payments"), True),
     Perm("payments.receive", _("Receive payments"), _("Bills & Payments"), True),
+    Perm(
+        "bills.runs", _("Start bill runs and confirm held suspensions"), _("Bills & Payments"), True
+    ),
+    Perm("billing.settings", _("Change billing settings"), _("Settings"), True),
     Perm("accounting.view", _("See accounting"), _("Accounting"), True),
     Perm("cards.view", _("See recharge cards"), _("Recharge Cards"), True),
     Perm("cards.sell", _("Sell recharge cards"), _("Recharge Cards"), True),

@@ -138,6 +138,28 @@ class Customer(TenantOwnedModel):
     )
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     connection_date = models.DateField(_("connection date"), null=True, blank=True)
+    # Billing (kept by the billing and payments services, never edited directly).
+    expiry_date = models.DateField(
+        _("expiry date"),
+        null=True,
+        blank=True,
+        help_text=_("Prepaid validity: the service is paid up to and including this day."),
+    )
+    advance_balance = MoneyAmountField(
+        verbose_name=_("advance balance"),
+        help_text=_("Credit paid in advance; the next bills consume it first."),
+    )
+    never_auto_suspend = models.BooleanField(
+        _("never auto-suspend"),
+        default=False,
+        help_text=_("Auto-suspension skips this customer, whatever it owes."),
+    )
+    suspension_extended_until = models.DateField(
+        _("suspension extended until"),
+        null=True,
+        blank=True,
+        help_text=_("A promise to pay: no auto-suspension up to and including this day."),
+    )
     status = models.CharField(
         _("status"),
         max_length=16,
@@ -176,6 +198,9 @@ class Customer(TenantOwnedModel):
             models.CheckConstraint(
                 condition=Q(status__in=CustomerStatusChoices.values),
                 name="customer_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(advance_balance__gte=0), name="customer_advance_balance_gte_0"
             ),
         ]
         indexes = [

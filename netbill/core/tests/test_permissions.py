@@ -48,6 +48,8 @@ def test_financial_codes():
         "bills.edit",
         "payments.view",
         "payments.receive",
+        "bills.runs",
+        "billing.settings",
         "accounting.view",
         "cards.view",
         "cards.sell",

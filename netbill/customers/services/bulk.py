@@ -21,7 +21,13 @@ from netbill.radius.services import radius_users_bulk_write
 
 from ..choices import CustomerStatusChoices
 from ..models import Customer, CustomerStatusChange
-from .customers import AUDIT_FIELDS, CREATE, CUSTOMER_FIELDS, customer_radius_entry
+from .customers import (
+    AUDIT_FIELDS,
+    CREATE,
+    CUSTOMER_FIELDS,
+    customer_radius_entry,
+    refuse_if_at_credit_limit,
+)
 
 __all__ = ["customers_bulk_create"]
 
@@ -46,6 +52,8 @@ def customers_bulk_create(
         operator = row.get("operator")
         if operator is None or not in_reach(by, operator):
             raise BusinessRuleError(_("A row's operator is outside your reach."))
+    for operator in {row["operator"] for row in clean_rows}:
+        refuse_if_at_credit_limit(operator)
     tenant = by.tenant
     now = timezone.now()
     customers = [

@@ -579,3 +579,19 @@ def _change_field(by, tenant, rows, field: str, pk: int, progress) -> list[_Row]
         customer_ids=[r.pk for r in changing],
     )
     return changing
+
+
+def customers_bulk_set_status(*, tenant, customers: QuerySet, status: str, reason: str) -> int:
+    """The system changes the status of many customers at once (auto-suspension):
+    no acting user and no permission check, otherwise the same as the bulk change
+    (history, RADIUS groups, audit, `customers.bulk_status_changed`)."""
+    if status not in CustomerStatusChoices.values:
+        raise BusinessRuleError({"value": [_("Choose active, suspended, disabled or FUP.")]})
+    with transaction.atomic():
+        rows = _rows(customers.filter(tenant=tenant))
+        if not rows:
+            return 0
+        changed = _change_status(
+            by=None, tenant=tenant, rows=rows, value=status, reason=reason, progress=None
+        )
+    return len(changed)

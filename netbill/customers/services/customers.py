@@ -489,6 +489,7 @@ def customer_create(*, by, **values) -> Customer:
         raise BusinessRuleError({"custom_price": [_("You may not set custom prices.")]})
     with transaction.atomic():
         clean = _clean(by=by, tenant_id=by.tenant_id, values=values)
+        refuse_if_at_credit_limit(clean["operator"])
         customer = Customer(tenant_id=by.tenant_id, created_by=by, **clean)
         customer.status = CustomerStatusChoices.ACTIVE
         customer.status_changed_at = timezone.now()
@@ -511,6 +512,32 @@ def customer_create(*, by, **values) -> Customer:
             package_id=customer.package_id,
         )
     return customer
+
+
+def refuse_if_at_credit_limit(operator) -> None:
+    """A reseller whose balance has reached minus its credit limit creates no more
+    customers until it settles (Operators → Credit Limit)."""
+    if (
+        operator is not None
+        and operator.parent_id is not None
+        and operator.balance < 0
+        and -operator.balance >= operator.credit_limit
+    ):
+        raise BusinessRuleError(
+            {
+                "operator": [
+                    _(
+                        "%(operator)s has reached its credit limit (balance %(balance)s, "
+                        "limit %(limit)s): add balance before creating customers."
+                    )
+                    % {
+                        "operator": operator.name,
+                        "balance": operator.balance,
+                        "limit": operator.credit_limit,
+                    }
+                ]
+            }
+        )
 
 
 def _may_price(by) -> bool:

@@ -20,6 +20,9 @@ SCHEDULE: tuple[tuple[str, str, int], ...] = (
     # Moves customers past their package's data limit to the FUP rate, and back at the
     # start of their next cycle (customers.fup).
     ("fair usage policy", "customers.enforce_fup_all", 900),
+    # Starts each ISP's bill runs and auto-suspension once its local clock passes the
+    # run hour (billing.tasks); runs already done today are not repeated.
+    ("bill runs", "billing.runs_due_all", 900),
     # Removes uploads nobody went on with (core.tasks.PENDING_JOB_DAYS).
     ("purge abandoned uploads", "core.jobs_purge_pending_all", 86400),
 )

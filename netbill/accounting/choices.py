@@ -1,0 +1,22 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountTypeChoices(models.TextChoices):
+    ASSET = "asset", _("Asset")
+    LIABILITY = "liability", _("Liability")
+    EQUITY = "equity", _("Equity")
+    INCOME = "income", _("Income")
+    EXPENSE = "expense", _("Expense")
+
+
+class EntrySourceChoices(models.TextChoices):
+    BILL = "bill", _("Bill")
+    BILL_RUN = "bill_run", _("Bill run")
+    BILL_CANCEL = "bill_cancel", _("Bill cancellation")
+    PAYMENT = "payment", _("Payment")
+    PAYMENT_REVERSAL = "payment_reversal", _("Payment reversal")
+    ADVANCE = "advance", _("Advance payment")
+    OPERATOR_DEPOSIT = "operator_deposit", _("Operator balance")
+    MANUAL = "manual", _("Manual entry")
+    REVERSAL = "reversal", _("Reversal")

@@ -1,0 +1,5 @@
+"""Pages of the accounting app (filled in by views.py)."""
+
+app_name = "accounting"
+
+urlpatterns: list = []

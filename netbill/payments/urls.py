@@ -1,0 +1,5 @@
+"""Pages of the payments app (filled in by views.py)."""
+
+app_name = "payments"
+
+urlpatterns: list = []
