@@ -16,6 +16,7 @@ from netbill.core.permissions import can
 from netbill.core.views import ObjectActionView, ObjectEditView, ObjectListView, ObjectView
 
 from .. import exports, queries, services
+from ..profile import sections_for
 from ..filters import CustomerFilterSet
 from ..forms import CustomerForm, CustomerPriceForm, CustomerStatusForm
 from ..models import Customer
@@ -107,6 +108,7 @@ class CustomerView(ObjectView):
                 "audit_entries": queries.customer_audit_trail(customer),
                 "hidden_fields": frozenset() if can(user, AUDIT_MONEY) else MONEY_FIELDS,
                 "custom_fields": _custom_field_rows(customer),
+                "profile_sections": sections_for(self.request, customer),
             }
         )
         if context["can_change_status"]:
