@@ -37,3 +37,4 @@ class BillRunStatusChoices(models.TextChoices):
 class FirstBillChoices(models.TextChoices):
     PRORATA = "prorata", _("Pro-rata to the next due day")
     FULL = "full", _("Full period")
+    NONE = "none", _("No first bill: the next run bills the customer")

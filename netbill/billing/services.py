@@ -159,6 +159,8 @@ def bills_issue_first(*, tenant, customer_ids: list[int], on: date | None = None
     period reaches `on`, or who are not billed automatically, get nothing."""
     on = on or local_today(tenant)
     mode = billing_settings_for(tenant).first_bill
+    if mode == FirstBillChoices.NONE:
+        return []
     with transaction.atomic():
         sql.lock_billing(tenant.pk)
         covered = set(
