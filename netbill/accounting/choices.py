@@ -17,6 +17,7 @@ class EntrySourceChoices(models.TextChoices):
     PAYMENT = "payment", _("Payment")
     PAYMENT_REVERSAL = "payment_reversal", _("Payment reversal")
     ADVANCE = "advance", _("Advance payment")
+    ADVANCE_APPLIED = "advance_applied", _("Advance applied to a bill")
     OPERATOR_DEPOSIT = "operator_deposit", _("Operator balance")
     MANUAL = "manual", _("Manual entry")
     REVERSAL = "reversal", _("Reversal")

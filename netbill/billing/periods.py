@@ -49,5 +49,10 @@ def add_one_month(day: date) -> date:
 def validity_end(start: date, *, monthly: bool, days: int | None) -> date:
     """The last day of a prepaid validity that starts on `start`."""
     if monthly:
+        # To the day before the same day next month; when next month has no such day
+        # (a start on 29–31 Jan), to its last day, so that no day is lost.
+        y, m = add_months(start.year, start.month, 1)
+        if start.day > days_in_month(y, m):
+            return date(y, m, days_in_month(y, m))
         return add_one_month(start) - timedelta(days=1)
     return start + timedelta(days=max(int(days or 1), 1) - 1)

@@ -189,6 +189,8 @@ def bills_issue_first(*, tenant, customer_ids: list[int], on: date | None = None
         )
         Bill.objects.filter(pk__in=[b.pk for b in bills]).update(journal_entry=entry)
         for bill in bills:
+            bill.journal_entry = entry  # the callers get what the database holds
+        for bill in bills:
             if bill.customer.advance_balance > 0:
                 bill_settle_from_advance(bill)
         for bill in bills:
@@ -326,7 +328,7 @@ def bill_settle_from_advance(bill: Bill) -> Settled | None:
             *commission_lines([settled]),
         ],
         memo=_("Advance applied to %(number)s") % {"number": bill.number},
-        source=EntrySourceChoices.ADVANCE,
+        source=EntrySourceChoices.ADVANCE_APPLIED,
         source_id=bill.pk,
     )
     return settled
@@ -422,14 +424,48 @@ def bill_cancel(*, bill: Bill, by, reason: str) -> Bill:
             bill_id=bill.pk,
             customer_id=bill.customer_id,
         )
-        transaction.on_commit(lambda: _restore_after(bill.customer_id, bill.tenant_id))
+        if bill.paid_amount:
+            # What was paid on it is credit now: it settles the customer's other open
+            # bills, oldest first, before any new bill.
+            advance_apply_to_open_bills(bill.customer_id)
+        restore_after_commit(bill.tenant_id, bill.customer_id)
     return bill
 
 
-def _restore_after(customer_id: int, tenant_id: int) -> None:
-    customer = Customer.objects.filter(pk=customer_id).first()
-    if customer is not None:
-        customer_restore_if_settled(customer)
+def advance_apply_to_open_bills(customer_id: int) -> list[Settled]:
+    """Spend the customer's advance credit on its open bills, oldest first (the caller
+    holds the billing lock)."""
+    settled = []
+    bills = (
+        Bill.objects.select_for_update()
+        .filter(customer_id=customer_id, status__in=OPEN_STATUSES)
+        .select_related("tenant")
+        .order_by("due_date", "period_start", "pk")
+    )
+    for bill in bills:
+        done = bill_settle_from_advance(bill)
+        if done is None:
+            break
+        settled.append(done)
+    return settled
+
+
+def restore_after_commit(tenant_id: int, customer_id: int) -> None:
+    """Once the transaction commits, restore the customer if nothing is left unpaid
+    (a tenant task: RADIUS group, then CoA/Disconnect, outside the request)."""
+    from kombu.exceptions import OperationalError
+
+    from .tasks import restore_if_settled_task
+
+    def enqueue():
+        try:
+            restore_if_settled_task.delay(tenant_id=tenant_id, customer_id=customer_id)
+        except OperationalError:
+            restore_if_settled_task.apply(
+                kwargs={"tenant_id": tenant_id, "customer_id": customer_id}
+            )
+
+    transaction.on_commit(enqueue)
 
 
 # --- auto-suspension -------------------------------------------------------------------
@@ -617,6 +653,19 @@ def bill_run_start(*, tenant, kind: str, on: date, by=None) -> BillRun:
     if kind not in BillRunKindChoices.values:
         raise BusinessRuleError({"kind": [_("Choose monthly, daily, prepaid or suspension.")]})
     return bill_run_execute(tenant=tenant, kind=kind, on=on, by=by)
+
+
+def bill_run_record_failure(*, tenant, kind: str, on: date, error: Exception) -> BillRun:
+    """Keep a visible record of a run that failed (it wrote nothing: one transaction)."""
+    now = timezone.now()
+    return BillRun.objects.create(
+        tenant=tenant,
+        kind=kind,
+        run_date=on,
+        status=BillRunStatusChoices.FAILED,
+        finished_at=now,
+        message=(f"{type(error).__name__}: {error}")[:2000],
+    )
 
 
 RUN_ORDER = (

@@ -13,6 +13,8 @@ from celery import shared_task
 
 from netbill.core.tasks import TenantTask
 
+from .job_tasks import bill_run_job_task  # noqa: F401 (registered with the worker)
+
 log = logging.getLogger(__name__)
 
 
@@ -20,11 +22,20 @@ log = logging.getLogger(__name__)
 def runs_due_task(*, tenant_id: int) -> list[int]:
     from netbill.tenancy.models import Tenant
 
-    from .services import bill_run_start, runs_due
+    from .services import bill_run_record_failure, bill_run_start, runs_due
 
     tenant = Tenant.objects.get(pk=tenant_id)
     today, kinds = runs_due(tenant)
-    return [bill_run_start(tenant=tenant, kind=kind, on=today).pk for kind in kinds]
+    done = []
+    for kind in kinds:
+        try:
+            done.append(bill_run_start(tenant=tenant, kind=kind, on=today).pk)
+        except Exception as exc:
+            # The run rolled back whole; say so on the Bill Runs page, go on with the
+            # other runs, and try again at the next beat (failed runs are due again).
+            log.exception("Bill run %s of tenant %s on %s failed", kind, tenant_id, today)
+            bill_run_record_failure(tenant=tenant, kind=kind, on=today, error=exc)
+    return done
 
 
 @shared_task(name="billing.runs_due_all")
@@ -62,3 +73,15 @@ def first_bills_task(*, tenant_id: int, customer_ids: list[int]) -> int:
 
     tenant = Tenant.objects.get(pk=tenant_id)
     return len(bills_issue_first(tenant=tenant, customer_ids=customer_ids))
+
+
+@shared_task(base=TenantTask, name="billing.restore_if_settled")
+def restore_if_settled_task(*, tenant_id: int, customer_id: int) -> bool:
+    """After a payment or a cancellation: restore an auto-suspended customer who owes
+    nothing any more."""
+    from netbill.customers.models import Customer
+
+    from .services import customer_restore_if_settled
+
+    customer = Customer.objects.filter(pk=customer_id).first()
+    return customer is not None and customer_restore_if_settled(customer)

@@ -16,7 +16,7 @@ from netbill.accounting.services import Line, entry_post
 from netbill.billing import sql
 from netbill.billing.choices import OPEN_STATUSES
 from netbill.billing.models import Bill
-from netbill.billing.services import bill_apply, commission_lines, customer_restore_if_settled
+from netbill.billing.services import bill_apply, commission_lines, restore_after_commit
 from netbill.core.audit import audit_record
 from netbill.core.events import publish
 from netbill.core.exceptions import BusinessRuleError, OutOfReach
@@ -44,10 +44,11 @@ def clean_amount(value, field: str = "amount") -> Decimal:
         raise BusinessRuleError({field: [_("Enter an amount such as 525.00.")]})
     if amount <= 0:
         raise BusinessRuleError({field: [_("The amount must be more than zero.")]})
-    if amount != amount.quantize(Decimal("0.01")):
-        raise BusinessRuleError({field: [_("At most two decimal places (paisa).")]})
+    # Before quantize(): a huge exponent ("1e400") makes quantize raise InvalidOperation.
     if amount > MAX_AMOUNT:
         raise BusinessRuleError({field: [_("That amount is too large for one payment.")]})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise BusinessRuleError({field: [_("At most two decimal places (paisa).")]})
     return quantize(amount)
 
 
@@ -154,8 +155,19 @@ def _record(
         customer_id=customer.pk,
         amount=str(amount),
     )
-    transaction.on_commit(lambda: customer_restore_if_settled(customer))
+    restore_after_commit(customer.tenant_id, customer.pk)
     return payment
+
+
+KEY_MAX = 96  # Payment.idempotency_key
+BULK_KEY_MAX = 80  # room for ":<bill pk>"
+
+
+def _check_key(idempotency_key: str | None, limit: int = KEY_MAX) -> None:
+    """An over-long key would fail at the database (PostgreSQL refuses the value) with
+    a server error; refuse it with a message instead, before anything is written."""
+    if idempotency_key and len(idempotency_key) > limit:
+        raise BusinessRuleError(_("The request's idempotency key is too long."))
 
 
 def _earlier(tenant_id: int, idempotency_key: str | None) -> Payment | None:
@@ -184,6 +196,7 @@ def payment_receive(
         raise BusinessRuleError({"method": [_("Choose cash or bank.")]})
     if kind not in PaymentKindChoices.values:
         raise BusinessRuleError({"kind": [_("Choose a bill payment or an advance.")]})
+    _check_key(idempotency_key)
     with transaction.atomic():
         sql.lock_billing(customer.tenant_id)
         earlier = _earlier(customer.tenant_id, idempotency_key)
@@ -227,7 +240,11 @@ def bills_bulk_pay(
     require_permission(by, RECEIVE)
     if not idempotency_key:
         raise BusinessRuleError(_("The form has expired; open Manage Bulk Bills again."))
-    ids = sorted({int(pk) for pk in bill_ids})
+    _check_key(idempotency_key, BULK_KEY_MAX)
+    try:
+        ids = sorted({int(pk) for pk in bill_ids})
+    except (TypeError, ValueError):
+        raise BusinessRuleError(_("Select bills from the list.")) from None
     if not ids:
         raise BusinessRuleError(_("Select at least one bill."))
     with transaction.atomic():
@@ -235,7 +252,7 @@ def bills_bulk_pay(
         earlier = list(
             Payment.objects.filter(
                 tenant_id=by.tenant_id, idempotency_key__startswith=f"{idempotency_key}:"
-            )
+            ).order_by("pk")  # the first call's order, so a repeat answers the same
         )
         if earlier:
             return BulkPaid(
@@ -294,6 +311,7 @@ def operator_add_balance(
         raise BusinessRuleError(_("The Group Admin's own book has no deposit to add to."))
     if getattr(by, "operator_id", None) == operator.pk:
         raise BusinessRuleError(_("You cannot add balance to your own account."))
+    _check_key(idempotency_key)
     with transaction.atomic():
         sql.lock_billing(operator.tenant_id)
         if idempotency_key:

@@ -15,11 +15,11 @@ def billed_customer(isp, setup=None, *, operator=None, on=date(2026, 12, 1), **o
     """A customer (operator X's by default) with its first bill and the monthly bill of
     `on` (run for the whole ISP). Returns (customer, bill_run)."""
     setup = setup or customer_setup(isp, operator=operator)
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        customer = make_customer(
-            by=isp.ga, setup=setup, connection_date=date(2026, 1, 1), **overrides
-        )
     with in_scope(isp.tenant):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            customer = make_customer(
+                by=isp.ga, setup=setup, connection_date=date(2026, 1, 1), **overrides
+            )
         run = bill_run_execute(tenant=isp.tenant, kind="monthly", on=on)
     return customer, run
 
@@ -29,9 +29,14 @@ def add_billing_rows(isp, label="Alpha secret", *, pool_subnet="10.61.0.0/22"):
     pk URL has something to try: bills (one paid by a payment), a bill run, a payment
     with its allocation, an operator deposit. Names carry `label`."""
     from netbill.payments.services import operator_add_balance, payment_receive
+    from netbill.tenancy.models import Zone
 
     setup = customer_setup(isp, pool_subnet=pool_subnet, label=f"{label} billing")
-    customer, run = billed_customer(isp, setup, name=f"{label} billed customer")
+    with in_scope(isp.tenant):
+        zone = Zone.objects.filter(tenant=isp.tenant).first()
+    customer, run = billed_customer(
+        isp, setup, name=f"{label} billed customer", address=f"{label} address", zone=zone
+    )
     ga = fresh_user(isp.ga)
     with in_scope(isp.tenant):
         with TestCase.captureOnCommitCallbacks(execute=True):
