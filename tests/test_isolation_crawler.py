@@ -22,6 +22,7 @@ from django.urls import reverse
 from conftest import in_scope
 from netbill.accounts import services
 from netbill.accounts.models import Operator, User
+from netbill.billing.tests.helpers import add_billing_rows
 from netbill.catalog.tests.helpers import add_catalog_rows
 from netbill.core.testing.contracts import body_text, leak_markers
 from netbill.core.testing.crawl import NOT_BASE_VIEWS, PUBLIC, iter_routes, url_sets
@@ -73,6 +74,8 @@ def alpha(isp):
     add_catalog_rows(isp, "Alpha secret")
     # A zone, a custom field and the mandatory attributes row.
     add_customer_settings_rows(isp, "Alpha secret")
+    # Bills (one paid), a bill run, a payment, an operator deposit and their entries.
+    add_billing_rows(isp, "Alpha secret")
     return isp
 
 

@@ -19,6 +19,7 @@ from netbill.accounts.choices import OperatorKindChoices as Kind
 from netbill.accounts.choices import UserRoleChoices as Role
 from netbill.accounts.models import Operator
 from netbill.accounts.roles import grantable_codes
+from netbill.billing.tests.helpers import add_billing_rows
 from netbill.catalog.tests.helpers import add_catalog_rows
 from netbill.core.menu import _items as menu_items
 from netbill.core.permissions import FINANCIAL_CODES
@@ -88,6 +89,8 @@ def noc(isp):
     add_catalog_rows(isp, price=str(CREDIT))
     # A zone, a custom field and the mandatory attributes row.
     add_customer_settings_rows(isp, price=str(CREDIT))
+    # Bills, a bill run, a payment and a deposit: their pages must stay shut too.
+    add_billing_rows(isp)
     user = fresh_user(isp.noc)
     assert user.permission_codes == grantable_codes(Role.NOC)
     assert not user.permission_codes & FINANCIAL_CODES

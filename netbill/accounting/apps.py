@@ -8,4 +8,4 @@ class AccountingConfig(AppConfig):
     verbose_name = _("Accounting")
 
     def ready(self):
-        from . import subscribers  # noqa: F401 (tenant.created → chart of accounts)
+        from . import menu, subscribers  # noqa: F401 (Accounting; tenant.created → chart)

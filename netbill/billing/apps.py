@@ -8,4 +8,6 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self):
-        from . import subscribers  # noqa: F401 (first bills)
+        from . import menu, profile_section, subscribers  # noqa: F401 (menu; first bills)
+
+        profile_section.register()  # the Billing section of the customer profile

@@ -24,6 +24,9 @@ class Perm:
     section: str
     # Financial codes are never given to NOC users, even by special permission.
     financial: bool = False
+    # The whole ISP's books and runs (no operator owns them): only users at the ISP's
+    # root may use the code, whatever special permissions say.
+    isp_wide: bool = False
 
 
 CATALOG: tuple[Perm, ...] = (
@@ -64,10 +67,14 @@ CATALOG: tuple[Perm, ...] = (
     Perm("payments.view", _("See payments"), _("Bills & Payments"), True),
     Perm("payments.receive", _("Receive payments"), _("Bills & Payments"), True),
     Perm(
-        "bills.runs", _("Start bill runs and confirm held suspensions"), _("Bills & Payments"), True
+        "bills.runs",
+        _("Start bill runs and confirm held suspensions"),
+        _("Bills & Payments"),
+        True,
+        isp_wide=True,
     ),
-    Perm("billing.settings", _("Change billing settings"), _("Settings"), True),
-    Perm("accounting.view", _("See accounting"), _("Accounting"), True),
+    Perm("billing.settings", _("Change billing settings"), _("Settings"), True, isp_wide=True),
+    Perm("accounting.view", _("See accounting"), _("Accounting"), True, isp_wide=True),
     Perm("cards.view", _("See recharge cards"), _("Recharge Cards"), True),
     Perm("cards.sell", _("Sell recharge cards"), _("Recharge Cards"), True),
     # Network
@@ -123,12 +130,20 @@ def in_reach(user, obj: models.Model) -> bool:
     return bool(path) and bool(user.reach_path) and path.startswith(user.reach_path)
 
 
+def at_isp_root(user) -> bool:
+    """Whether the user's node is the ISP's root (the Group Admin's own book)."""
+    path = getattr(user, "reach_path", None) or ""
+    return bool(path) and "/" not in path.strip("/")
+
+
 def can(user, code: str, obj: models.Model | None = None) -> bool:
     """May `user` do `code` (to `obj`, if given)?"""
     _check_code(code)
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     if code not in user.permission_codes:
+        return False
+    if BY_CODE[code].isp_wide and not at_isp_root(user):
         return False
     if obj is None:
         return True

@@ -6,3 +6,6 @@ class PaymentsConfig(AppConfig):
     name = "netbill.payments"
     label = "payments"
     verbose_name = _("Payments")
+
+    def ready(self):
+        from . import menu  # noqa: F401 (Bills & Payments, Account Balance)

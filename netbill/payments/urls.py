@@ -1,5 +1,9 @@
-"""Pages of the payments app (filled in by views.py)."""
+"""Pages of the payments app: the payment pages (views.py) and the operators' Account
+Balance pages (views_operators.py, via urls_operators.py)."""
+
+from .urls_operators import urlpatterns as _operators
+from .views import urlpatterns as _payments
 
 app_name = "payments"
 
-urlpatterns: list = []
+urlpatterns = [*_payments, *_operators]

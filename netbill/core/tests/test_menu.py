@@ -53,7 +53,10 @@ def test_every_item_links_to_a_page_its_code_opens():
 def test_group_admin(isp):
     assert shown(isp.ga) == [
         ("Dashboard", ["Dashboard"]),
-        ("Operators", ["Create Operator", "Create Sub-Operator", "Operator List"]),
+        (
+            "Operators",
+            ["Create Operator", "Create Sub-Operator", "Operator List", "Account Balance"],
+        ),
         ("Operators & Managers", ["Managers", "NOC Users"]),
         (
             "Customers",
@@ -80,7 +83,12 @@ def test_group_admin(isp):
             ],
         ),
         ("IP & PPPoE Management", ["IPv4 Pools", "IPv6 Pools", "PPPoE Profiles"]),
+        (
+            "Bills & Payments",
+            ["Bills", "Bill Runs", "Manage Bulk Bills", "Customer Payments"],
+        ),
         ("Monitoring", ["NOC Panel"]),
+        ("Accounting", ["Accounts", "Journal", "Trial Balance"]),
         (
             "Settings",
             [
@@ -90,6 +98,7 @@ def test_group_admin(isp):
                 "Activity Log",
                 "API Keys",
                 "VAT Profiles",
+                "Billing Settings",
             ],
         ),
     ]
@@ -98,7 +107,7 @@ def test_group_admin(isp):
 def test_operator(isp):
     assert shown(isp.user_x) == [
         ("Dashboard", ["Dashboard"]),
-        ("Operators", ["Create Sub-Operator", "Operator List"]),
+        ("Operators", ["Create Sub-Operator", "Operator List", "Account Balance"]),
         ("Operators & Managers", ["Managers"]),
         (
             "Customers",
@@ -111,6 +120,7 @@ def test_operator(isp):
             ],
         ),
         ("Routers & Packages", ["Operator Packages"]),
+        ("Bills & Payments", ["Bills", "Manage Bulk Bills", "Customer Payments"]),
         ("Settings", ["Special Permissions", "Activity Log", "API Keys"]),
     ]
 
@@ -129,6 +139,7 @@ def test_sub_operator_and_manager_and_card_distributor(isp):
             ],
         ),
         ("Routers & Packages", ["Operator Packages"]),
+        ("Bills & Payments", ["Bills", "Manage Bulk Bills", "Customer Payments"]),
     ]
     assert shown(isp.manager_x) == [
         ("Dashboard", ["Dashboard"]),
@@ -180,7 +191,7 @@ def test_a_revoked_code_hides_its_item_and_an_empty_section(isp, fresh):
         )
     assert shown(fresh(isp.user_x)) == [
         ("Dashboard", ["Dashboard"]),
-        ("Operators", ["Create Sub-Operator", "Operator List"]),
+        ("Operators", ["Create Sub-Operator", "Operator List", "Account Balance"]),
         (
             "Customers",
             [
@@ -192,6 +203,7 @@ def test_a_revoked_code_hides_its_item_and_an_empty_section(isp, fresh):
             ],
         ),
         ("Routers & Packages", ["Operator Packages"]),
+        ("Bills & Payments", ["Bills", "Manage Bulk Bills", "Customer Payments"]),
         ("Settings", ["Special Permissions", "Activity Log", "API Keys"]),
     ]
 

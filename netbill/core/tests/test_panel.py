@@ -88,7 +88,9 @@ def test_the_panel_has_a_mobile_viewport_and_the_menu(isp, client):
         "Customers",
         "Routers &amp; Packages",
         "IP &amp; PPPoE Management",
+        "Bills &amp; Payments",
         "Monitoring",
+        "Accounting",
         "Settings",
     ]
     assert 'class="nav-link active" href="/dashboard/"' in html

@@ -364,3 +364,17 @@ def test_restrict_is_exactly_the_subtree_within_the_tenant(db, trees, data):
             raise _Rollback
     except _Rollback:
         pass
+
+
+def test_isp_wide_codes_only_work_at_the_root_of_the_isp(isp, fresh):
+    from netbill.core.permissions import BY_CODE
+    from netbill.core.testing.people import set_codes
+
+    isp_wide = {p.code for p in BY_CODE.values() if p.isp_wide}
+    assert isp_wide == {"accounting.view", "bills.runs", "billing.settings"}
+    for code in isp_wide:
+        assert can(isp.ga, code)
+        # An operator given the code by special permission still reads no ISP books.
+        user = set_codes(isp.user_x, grant=[code])
+        assert code in user.permission_codes
+        assert not can(user, code)

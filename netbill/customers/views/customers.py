@@ -16,10 +16,10 @@ from netbill.core.permissions import can
 from netbill.core.views import ObjectActionView, ObjectEditView, ObjectListView, ObjectView
 
 from .. import exports, queries, services
-from ..profile import sections_for
 from ..filters import CustomerFilterSet
 from ..forms import CustomerForm, CustomerPriceForm, CustomerStatusForm
 from ..models import Customer
+from ..profile import sections_for
 from ..tables import CustomerTable
 
 VIEW = "customers.view"
