@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(PY) bench/radius_authorize.py
 	$(PY) bench/customer_list.py
 	$(PY) bench/import.py
+	$(PY) bench/bill_run.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

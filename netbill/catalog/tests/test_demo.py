@@ -23,6 +23,9 @@ def test_the_demo_has_a_catalog():
         assert {p.name: (p.due_day, p.grace_days) for p in BillingProfile.objects.all()} == {
             "1st of month": (1, 5),
             "15th of month": (15, 5),
+            "Month end": (0, 7),
+            "Daily (from balance)": (1, 2),
+            "Prepaid validity": (1, 0),
         }
         packages = {p.name: p for p in MasterPackage.objects.select_related("fup_pool")}
         assert {n: (p.price, p.rate_limit) for n, p in packages.items()} == {

@@ -58,7 +58,10 @@ def test_the_demo_has_customers_with_radius_rows_and_a_second_run_adds_nothing()
         assert sorted(by_status["suspended"]) == sorted(seed_demo.DEMO_SUSPENDED)
         assert by_status["disabled"] == ["rehana"]
         assert by_status["fup"] == ["anis"]
-        assert {c.status_reason for c in customers if c.status == "suspended"} == {"Unpaid bill"}
+        assert {c.status_reason for c in customers if c.status == "suspended"} == {
+            "Unpaid bill",
+            "Auto-suspended: unpaid bill past the grace period",
+        }
         statics = customers.filter(connection_type="static_ip")
         assert sorted(statics.values_list("static_ip", flat=True)) == [
             "10.30.1.251",

@@ -3,8 +3,10 @@
 Every capability adds realistic demo data here, so a newcomer sees it working.
 """
 
+import datetime
 import os
-from decimal import Decimal
+from contextlib import contextmanager
+from decimal import ROUND_UP, Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -20,6 +22,7 @@ from netbill.tenancy.services import tenant_update_company
 
 DEMO_PASSWORD = "netbill-demo"  # noqa: S105 (printed for the newcomer; demo only)
 DEMO_SLUG = "dhaka-fiber"
+OTHER_SLUG = "ctg-broadband"
 
 
 # The RouterOS simulator `make run` starts (tools/devrun.py passes the same port).
@@ -148,7 +151,8 @@ def _seed_pools_and_vpn(tenant, admin) -> None:
 
 
 def _seed_catalog(tenant, admin) -> None:
-    """Demo VAT, billing profiles, master packages and operator packages (issue 4).
+    """Demo VAT, billing profiles, master packages and operator packages (issue 4); the
+    month-end, daily and prepaid billing profiles (issue 6).
 
     Prices are BDT; the operators buy at a discount and sell at the customer price.
     """
@@ -175,6 +179,19 @@ def _seed_catalog(tenant, admin) -> None:
     billing_profile_create(
         by=admin, name="15th of month", due_day=15, grace_days=5, operators=[uttara]
     )
+    # Businesses pay at the end of the month; a few home users top up a balance that
+    # pays a day at a time, or buy a month of validity in advance.
+    billing_profile_create(
+        by=admin, name="Month end", due_day=0, grace_days=7, operators=[admin.operator, uttara]
+    )
+    billing_profile_create(
+        by=admin, name="Daily (from balance)", billing_type="daily", grace_days=2,
+        operators=[mirpur],
+    )  # fmt: skip
+    billing_profile_create(
+        by=admin, name="Prepaid validity", billing_type="prepaid", grace_days=0,
+        auto_suspension=False, operators=[mirpur],
+    )  # fmt: skip
     common = {"validity": "monthly", "vat_profile": vat}
     home5 = master_package_create(
         by=admin,
@@ -479,6 +496,18 @@ AREAS = {
     "Uttara Sector 10": "Sector 10, Uttara",
 }
 DEMO_SUSPENDED = ("nasrin", "jahangir", "laila", "shahnaz", "mostafa")
+# Of those, the auto-suspension run of the demo's last day suspends these two (they
+# stopped paying last month); the others were suspended by hand earlier.
+DEMO_AUTO_SUSPENDED = ("shahnaz", "mostafa")
+# Billing (issue 6): who is billed daily from a balance, who buys prepaid validity,
+# who paid months ahead, who paid part of a bill and promised the rest.
+DEMO_DAILY = "sumaiya"
+DEMO_PREPAID = "farhana"
+DEMO_ADVANCE = "mizan"
+DEMO_PARTIAL = "karim"
+DEMO_NEVER_SUSPEND = "uttara-pharma"
+# Months of bills before the current one.
+DEMO_BILLING_MONTHS = 3
 DEMO_DISABLED = "rehana"
 DEMO_FUP = "anis"
 DEMO_ONLINE = (
@@ -554,9 +583,10 @@ def _seed_import(tenant, admin) -> None:
 
 def _seed_customers(tenant, admin) -> None:
     """Demo customers (issue 4): 40 subscribers of Mirpur Link, its sub-operator and
-    Uttara Net on the demo packages, three of them on static addresses; five suspended
-    for an unpaid bill, one disabled, one past its FUP limit. RADIUS sessions at the demo
-    router's NAS (some online now, the rest finished) and a few CoA attempts.
+    Uttara Net on the demo packages, three of them on static addresses; three suspended
+    by hand for an unpaid bill (two more are auto-suspended by the billing history), one
+    disabled, one past its FUP limit. RADIUS sessions at the demo router's NAS (some
+    online now, the rest finished) and a few CoA attempts.
 
     Everything goes through `customer_create` and `customer_change_status`, so the RADIUS
     rows are what the services write. Sessions and CoA attempts are history that
@@ -602,6 +632,11 @@ def _seed_customers(tenant, admin) -> None:
     zones = {z.name: z for z in Zone.objects.all()}
     first_of_month = BillingProfile.objects.get(name="1st of month")
     fifteenth = BillingProfile.objects.get(name="15th of month")
+    month_end = BillingProfile.objects.get(name="Month end")
+    special = {
+        DEMO_DAILY: BillingProfile.objects.get(name="Daily (from balance)"),
+        DEMO_PREPAID: BillingProfile.objects.get(name="Prepaid validity"),
+    }
     rng = random.Random(2024)
     today = timezone.localdate()
 
@@ -624,7 +659,8 @@ def _seed_customers(tenant, admin) -> None:
             username=username,
             password=f"{username.split('.')[0]}@{4100 + n * 37}",
             package=package_of(op, package),
-            billing_profile=fifteenth if op == "uttara" and n % 3 == 0 else first_of_month,
+            billing_profile=special.get(username)
+            or (fifteenth if op == "uttara" and n % 3 == 0 else first_of_month),
             custom_fields={
                 "building_flat": f"Flat {rng.randint(1, 9)}{'ABCD'[n % 4]}",
                 "onu_serial": f"HWTC{rng.randrange(16**8):08X}",
@@ -647,11 +683,11 @@ def _seed_customers(tenant, admin) -> None:
             password=f"{username.split('-')[0]}@{7300 + n * 41}",
             static_ip=address_ip,
             package=package_of("uttara", "business"),
-            billing_profile=first_of_month,
+            billing_profile=month_end,
             custom_fields={"building_flat": f"Level {n + 2}"},
             connection_date=today - datetime.timedelta(days=400 + 60 * n),
         )
-    for username in DEMO_SUSPENDED:
+    for username in set(DEMO_SUSPENDED) - set(DEMO_AUTO_SUSPENDED):
         customers[username] = customer_change_status(
             customer=customers[username], status="suspended", by=admin, reason="Unpaid bill"
         )
@@ -741,6 +777,168 @@ def _seed_customers(tenant, admin) -> None:
         )
 
 
+@contextmanager
+def _clock(tenant, day):
+    """Let the services run as on `day` (10:00 in the ISP's time zone; today: now).
+
+    The demo's billing history is written by the real services, and they date what they
+    write (journal entries, payments, bill runs, expiry dates) from the clock: for a
+    history of several months, the clock is set back while each day's work is done."""
+    from unittest import mock
+
+    from django.utils import timezone
+
+    real_now = timezone.now()
+    moment = datetime.datetime.combine(day, datetime.time(10), tenant.zone)
+    moment = min(moment.astimezone(datetime.UTC), real_now)
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
+def _seed_billing(tenant, admin) -> None:
+    """Billing history (issue 6): bills of the last DEMO_BILLING_MONTHS months and this
+    one, written by the real runs on their days, and what was paid on them.
+
+    Day by day from the first of the first month to today, as beat would have run it:
+    the monthly run on each due day (the 1st, the 15th, the last day of the month; each
+    run also catches up whoever a run missed, and bills nobody before their connection
+    date), the daily run for the customer billed from a balance, the prepaid run when
+    the prepaid customer's validity has run out. Customers pay each bill a few days
+    after its due date, at the counter: Mirpur Link's customers to its cash desk (the
+    cash stays with the reseller until it hands it over, an operator deposit at the
+    month's end), the others to the Group Admin or to Uttara Net's own login. Bills
+    within their grace period are left open for some, as at any ISP on any day.
+
+    Then the exceptions: customers suspended by hand have not paid their last two
+    bills; two more stopped paying last month and today's auto-suspension run suspends
+    them; one paid months ahead (the runs take the bills from that advance); one paid
+    part of this month's bill and promised the rest (no auto-suspension until then);
+    one business is never auto-suspended.
+
+    First bills are not written here: they follow `customer.created` once the seed is
+    committed, and by then every customer's current period is billed (the imported
+    customers, created next, get theirs then)."""
+    from netbill.accounting.services import local_today
+    from netbill.billing.choices import OPEN_STATUSES
+    from netbill.billing.models import Bill
+    from netbill.billing.periods import days_in_month
+    from netbill.billing.runs import bill_run_execute
+    from netbill.billing.services import (
+        billing_settings_update,
+        customer_set_billing_exemptions,
+        suspension_run_execute,
+    )
+    from netbill.customers.models import Customer
+    from netbill.payments.services import operator_add_balance, payment_receive
+
+    billing_settings_update(
+        tenant=tenant,
+        by=admin,
+        first_bill="prorata",
+        run_hour=1,
+        suspension_breaker_percent=Decimal("10"),
+    )
+    today = local_today(tenant)
+    year, month = today.year, today.month - DEMO_BILLING_MONTHS
+    while month < 1:
+        year, month = year - 1, month + 12
+    first = datetime.date(year, month, 1)
+    this_month = today.replace(day=1)
+    last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
+
+    users = {u.username: u for u in User.objects.filter(username__in=["manager", "uttara"])}
+    customers = {
+        c.username: c for c in Customer.objects.select_related("operator", "billing_profile")
+    }
+    by_pk = {c.pk: c for c in customers.values()}
+    operators = {o.name: o for o in Operator.objects.all()}
+    daily, prepaid = customers[DEMO_DAILY], customers[DEMO_PREPAID]
+    daily_from = today - datetime.timedelta(days=9)
+    prepaid_from = today - datetime.timedelta(days=40)
+    stopped = dict.fromkeys(DEMO_SUSPENDED, last_month)  # unpaid from that period on
+    planned = set(customers) - {DEMO_DAILY, DEMO_PREPAID}
+
+    def collector(customer):
+        if customer.operator.name == "Mirpur Link":
+            return users["manager"]
+        if customer.operator.name == "Uttara Net" and customer.pk % 3 == 0:
+            return users["uttara"]
+        return admin
+
+    def payment(bill, customer):
+        """(day, amount) the customer pays on the bill: a few days after its due date,
+        within the grace period; or None."""
+        if customer.username not in planned:
+            return None
+        if customer.username in stopped and bill.period_start >= stopped[customer.username]:
+            return None
+        if customer.username == DEMO_PARTIAL and bill.period_start >= this_month:
+            return bill.due_date, Decimal("500")  # the rest promised
+        grace = customer.billing_profile.grace_days
+        if bill.due_date + datetime.timedelta(days=grace) >= today and customer.pk % 2:
+            return None  # still within its grace period: not paid yet
+        offset = datetime.timedelta(days=(customer.pk * 7 + bill.pk) % 4)
+        return bill.due_date + offset, bill.due
+
+    day = first
+    while day <= today:
+        last_day = days_in_month(day.year, day.month)
+        with _clock(tenant, day):
+            if day.day in (1, 15, last_day):
+                bill_run_execute(tenant=tenant, kind="monthly", on=day)
+            if day == daily_from - datetime.timedelta(days=1):
+                payment_receive(
+                    customer=daily, by=users["manager"], amount=Decimal("300"),
+                    kind="advance", note="Balance for daily billing",
+                )  # fmt: skip
+            if day >= daily_from:
+                bill_run_execute(tenant=tenant, kind="daily", on=day)
+            if day >= prepaid_from:
+                prepaid.refresh_from_db()
+                if prepaid.expiry_date is None or prepaid.expiry_date < day:
+                    bill_run_execute(tenant=tenant, kind="prepaid", on=day)
+                    for bill in Bill.objects.filter(customer=prepaid, status="unpaid"):
+                        payment_receive(
+                            customer=prepaid, by=admin, amount=bill.due,
+                            note="Prepaid validity",
+                        )  # fmt: skip
+            if day == this_month - datetime.timedelta(days=1):
+                payment_receive(
+                    customer=customers[DEMO_ADVANCE], by=users["manager"],
+                    amount=Decimal("2600"), kind="advance", note="Three months ahead",
+                )  # fmt: skip
+            for bill in Bill.objects.filter(status__in=OPEN_STATUSES).order_by("due_date", "pk"):
+                customer = by_pk[bill.customer_id]
+                planned_payment = payment(bill, customer)
+                if planned_payment is None or planned_payment[0] != day:
+                    continue
+                payment_receive(
+                    customer=customer, by=collector(customer), amount=planned_payment[1],
+                    reference=f"Counter {day:%d %b}",
+                )  # fmt: skip
+            if day.day == 28 and day < this_month:
+                # Resellers hand over the cash they collected (Add Balance).
+                for operator in (operators["Mirpur Link"], operators["Uttara Net"]):
+                    operator.refresh_from_db()
+                    if operator.balance < 0:
+                        amount = (-operator.balance / 1000).to_integral_value(ROUND_UP) * 1000
+                        operator_add_balance(
+                            operator=operator, by=admin, amount=amount,
+                            reference=f"Cash handed over, {day:%B %Y}",
+                        )  # fmt: skip
+        day += datetime.timedelta(days=1)
+
+    customer_set_billing_exemptions(
+        customer=customers[DEMO_PARTIAL], by=admin, never_auto_suspend=False,
+        extended_until=today + datetime.timedelta(days=7),
+    )  # fmt: skip
+    customer_set_billing_exemptions(
+        customer=customers[DEMO_NEVER_SUSPEND], by=admin, never_auto_suspend=True,
+        extended_until=None,
+    )  # fmt: skip
+    suspension_run_execute(tenant=tenant, on=today)
+
+
 class Command(BaseCommand):
     help = "Seed the demo ISP (one user per role) unless it exists; print the logins."
 
@@ -748,34 +946,28 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="do not print the logins")
 
     def handle(self, *args, **opts):
-        if not Tenant.objects.filter(slug=DEMO_SLUG).exists():
-            with transaction.atomic():
-                self._seed()
+        if self._seed():
             _check_offline_router(Tenant.objects.get(slug=DEMO_SLUG))
             self.stdout.write(self.style.SUCCESS("Demo ISP created."))
         if not opts["quiet"]:
             self._print_logins()
 
-    def _seed(self):
-        platform = User.objects.filter(username="platform").first() or User.objects.create_user(
-            username="platform",
-            password=DEMO_PASSWORD,
-            role=Role.PLATFORM_ADMIN,
-            name="Platform Admin",
-            email="platform@netbill.example",
-        )
-        tenant, admin = services.tenant_onboard(
-            name="Dhaka Fiber Net",
-            slug=DEMO_SLUG,
-            admin_username="admin",
-            admin_password=DEMO_PASSWORD,
-            admin_name="Rahim Uddin",
-            admin_mobile="01711000001",
-            admin_email="owner@dhakafiber.example",
-            by=platform,
-        )
+    def _seed(self) -> bool:
+        """Seed the demo unless it is there; True when it was seeded now.
+
+        The two ISPs are made first. The demo ISP's data is then written in one
+        transaction inside its scope, so that the work its services leave for after the
+        commit (first bills, restoring customers who paid) runs in the scope too; a
+        rerun finds that data written and adds nothing (one that failed is redone)."""
+        with transaction.atomic():
+            tenant = Tenant.objects.filter(slug=DEMO_SLUG).first()
+            if tenant is None:
+                tenant = self._onboard()
+        admin = User.objects.get(tenant=tenant, username="admin")
         # Management commands are one of the places a tenant scope is entered (STYLE.md).
-        with scope(tenant=tenant.pk):
+        with scope(tenant=tenant.pk), transaction.atomic():
+            if Operator.objects.filter(name="Mirpur Link").exists():
+                return False
             tenant_update_company(
                 tenant=tenant,
                 by=admin,
@@ -863,22 +1055,46 @@ class Command(BaseCommand):
             _seed_catalog(tenant, admin)
             _seed_customer_settings(tenant, admin)
             _seed_customers(tenant, admin)
+            _seed_billing(tenant, admin)
             _seed_import(tenant, admin)
             services.sales_note_add(
                 by=sales, operator=uttara, body="Wants 20 more FTTH ports in Sector 10 by January."
             )
-        # A second ISP on the same platform, to show that tenants never see each other.
+        # The second ISP on the same platform sees nothing of the first.
+        with scope(tenant=Tenant.objects.get(slug=OTHER_SLUG).pk):
+            assert Operator.objects.filter(kind=Kind.ROOT).count() == 1
+        return True
+
+    def _onboard(self) -> Tenant:
+        """The platform admin, the demo ISP and a second one (tenants never see each
+        other); returns the demo ISP."""
+        platform = User.objects.filter(username="platform").first() or User.objects.create_user(
+            username="platform",
+            password=DEMO_PASSWORD,
+            role=Role.PLATFORM_ADMIN,
+            name="Platform Admin",
+            email="platform@netbill.example",
+        )
+        tenant, _admin = services.tenant_onboard(
+            name="Dhaka Fiber Net",
+            slug=DEMO_SLUG,
+            admin_username="admin",
+            admin_password=DEMO_PASSWORD,
+            admin_name="Rahim Uddin",
+            admin_mobile="01711000001",
+            admin_email="owner@dhakafiber.example",
+            by=platform,
+        )
         other, _admin = services.tenant_onboard(
             name="Chattogram Broadband",
-            slug="ctg-broadband",
+            slug=OTHER_SLUG,
             admin_username="ctg-admin",
             admin_password=DEMO_PASSWORD,
             admin_name="Jamal Hossain",
             admin_mobile="01811000009",
             by=platform,
         )
-        with scope(tenant=other.pk):
-            assert Operator.objects.filter(kind=Kind.ROOT).count() == 1
+        return tenant
 
     def _print_logins(self):
         rows = [
