@@ -263,6 +263,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Two fields named "kind" with different choices (bill kinds, bill-run kinds).
+    "ENUM_NAME_OVERRIDES": {
+        "BillRunKindEnum": "netbill.billing.choices.BillRunKindChoices",
+        "BillKindEnum": "netbill.billing.choices.BillKindChoices",
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
