@@ -120,6 +120,15 @@ class JournalLine(TenantOwnedModel):
     """A debit or a credit (never both, never zero) to one account, with the customer
     or operator of a sub-ledger where the account keeps one."""
 
+    # The ISP is copied from the entry; as on bills, its foreign key is not checked row
+    # by row (a bill run writes 100k lines in one commit). Tenants are never deleted.
+    tenant = models.ForeignKey(
+        "tenancy.Tenant",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=True,
+        db_constraint=False,
+    )
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
     debit = MoneyAmountField(verbose_name=_("debit"))
