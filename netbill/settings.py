@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "netbill.accounting",
     "netbill.billing",
     "netbill.payments",
+    "netbill.portal",
     "netbill.monitoring",
     "netbill.reports",
     "netbill.api",

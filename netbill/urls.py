@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("netbill.reports.urls")),
     path("", include("netbill.monitoring.urls")),
     path("", include("netbill.radius.urls")),
+    path("pay/<slug:isp>/", include("netbill.payments.public_urls")),
+    path("portal/", include("netbill.portal.urls")),
     path("api/", include("netbill.api.urls")),
     path("hijack/", include("hijack.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

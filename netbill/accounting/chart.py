@@ -28,6 +28,8 @@ EQUITY = "equity"
 REVENUE = "revenue"
 DISCOUNTS = "discounts"
 OPERATOR_COMMISSION = "operator_commission"
+DISTRIBUTOR_DEPOSITS = "distributor_deposits"
+CARDS_OUTSTANDING = "cards_outstanding"
 
 
 def gateway_key(gateway: str) -> str:
@@ -72,6 +74,20 @@ SYSTEM_ACCOUNTS: tuple[tuple[str, str, str, str, str], ...] = (
             "Each operator's balance with the ISP: deposits and commissions, less the cash "
             "it collected from customers."
         ),
+    ),
+    (
+        DISTRIBUTOR_DEPOSITS,
+        "2210",
+        N_("Card distributor deposits"),
+        T.LIABILITY,
+        N_("Each card distributor's prepaid balance, less the cards issued to it."),
+    ),
+    (
+        CARDS_OUTSTANDING,
+        "2400",
+        N_("Recharge cards outstanding"),
+        T.LIABILITY,
+        N_("The value of recharge cards sold to resellers and distributors, not yet redeemed."),
     ),
     (VAT_PAYABLE, "2300", N_("VAT payable"), T.LIABILITY, N_("VAT charged on bills.")),
     (EQUITY, "3000", N_("Owner's equity"), T.EQUITY, N_("Opening balances and capital.")),

@@ -19,5 +19,8 @@ class EntrySourceChoices(models.TextChoices):
     ADVANCE = "advance", _("Advance payment")
     ADVANCE_APPLIED = "advance_applied", _("Advance applied to a bill")
     OPERATOR_DEPOSIT = "operator_deposit", _("Operator balance")
+    DISTRIBUTOR_DEPOSIT = "distributor_deposit", _("Card distributor balance")
+    CARD_ISSUE = "card_issue", _("Recharge cards issued")
+    GATEWAY_REFUND = "gateway_refund", _("Gateway refund")
     MANUAL = "manual", _("Manual entry")
     REVERSAL = "reversal", _("Reversal")

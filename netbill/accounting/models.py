@@ -147,6 +147,17 @@ class JournalLine(TenantOwnedModel):
         on_delete=models.PROTECT,
         related_name="journal_lines",
     )
+    # A card distributor's sub-ledger (its prepaid balance for recharge cards). Not
+    # checked row by row either: bill runs never set it, and users are never deleted
+    # while they have lines (PROTECT in the service that removes them).
+    distributor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
     memo = models.CharField(_("memo"), max_length=255, blank=True)
 
     class Meta:

@@ -36,6 +36,7 @@ class Line:
     customer_id: int | None = None
     operator_id: int | None = None
     memo: str = ""
+    distributor_id: int | None = None  # a card distributor (a user) of the sub-ledger
 
 
 def chart_ensure(tenant) -> int:
@@ -91,7 +92,15 @@ def entry_post(
             raise BusinessRuleError(_("A journal line is a debit or a credit, not both."))
         if debit or credit:
             kept.append(
-                Line(line.account, debit, credit, line.customer_id, line.operator_id, line.memo)
+                Line(
+                    line.account,
+                    debit,
+                    credit,
+                    line.customer_id,
+                    line.operator_id,
+                    line.memo,
+                    line.distributor_id,
+                )
             )
     total_debit = sum((line.debit for line in kept), Decimal("0"))
     total_credit = sum((line.credit for line in kept), Decimal("0"))
@@ -150,6 +159,7 @@ def entry_post(
                     credit=line.credit,
                     customer_id=line.customer_id,
                     operator_id=line.operator_id,
+                    distributor_id=line.distributor_id,
                     memo=line.memo[:255],
                 )
             )
@@ -201,6 +211,7 @@ def entry_reverse(
             customer_id=line.customer_id,
             operator_id=line.operator_id,
             memo=line.memo,
+            distributor_id=line.distributor_id,
         )
         for line in entry.lines.select_related("account")
     ]

@@ -74,8 +74,12 @@ def _record(
     reference: str,
     note: str,
     idempotency_key: str | None,
+    debit: Line | None = None,
 ) -> Payment:
-    """Allocate `amount` over `bills` in order; the rest becomes advance credit."""
+    """Allocate `amount` over `bills` in order; the rest becomes advance credit.
+
+    `debit` names where the money is (a gateway's clearing account, recharge cards
+    outstanding); by default the cash, bank or reseller deposit of `by`."""
     settled = []
     remaining = amount
     for bill in bills:
@@ -86,7 +90,10 @@ def _record(
             continue
         settled.append(bill_apply(bill, part))
         remaining -= part
-    account, collector_id = _money_account(by, method)
+    if debit is None:
+        account, collector_id = _money_account(by, method)
+        debit = Line(account, operator_id=collector_id)
+    collector_id = debit.operator_id
     payment = Payment.objects.create(
         tenant_id=customer.tenant_id,
         customer=customer,
@@ -106,7 +113,15 @@ def _record(
         Allocation(tenant_id=customer.tenant_id, payment=payment, bill=s.bill, amount=s.amount)
         for s in settled
     )
-    lines = [Line(account, debit=amount, operator_id=collector_id, memo=payment.receipt_number)]
+    lines = [
+        Line(
+            debit.account,
+            debit=amount,
+            operator_id=debit.operator_id,
+            distributor_id=debit.distributor_id,
+            memo=payment.receipt_number,
+        )
+    ]
     for s in settled:
         lines.append(
             Line(chart.RECEIVABLE, credit=s.amount, customer_id=customer.pk, memo=s.bill.number)
@@ -176,6 +191,50 @@ def _earlier(tenant_id: int, idempotency_key: str | None) -> Payment | None:
     return Payment.objects.filter(tenant_id=tenant_id, idempotency_key=idempotency_key).first()
 
 
+def open_bills_for_update(customer: Customer) -> list[Bill]:
+    """The customer's open bills, oldest first, locked (call inside a transaction that
+    holds `sql.lock_billing`)."""
+    return list(
+        Bill.objects.select_for_update()
+        .filter(customer=customer, status__in=OPEN_STATUSES)
+        .select_related("tenant")
+        .order_by("due_date", "period_start", "pk")
+    )
+
+
+def payment_record_system(
+    *,
+    customer: Customer,
+    amount: Decimal,
+    method: str,
+    debit: Line,
+    reference: str,
+    idempotency_key: str,
+    by=None,
+    note: str = "",
+) -> Payment:
+    """A payment that no cashier took: a verified gateway payment or a redeemed
+    recharge card. The caller holds the transaction and `sql.lock_billing`, and has
+    checked what makes the money real; the oldest open bills are paid first, the rest
+    is advance credit, and an auto-suspended customer is restored once settled."""
+    earlier = _earlier(customer.tenant_id, idempotency_key)
+    if earlier is not None:
+        return earlier
+    customer = Customer.objects.select_for_update().select_related("tenant").get(pk=customer.pk)
+    return _record(
+        customer=customer,
+        by=by,
+        amount=amount,
+        method=method,
+        kind=PaymentKindChoices.PAYMENT,
+        bills=open_bills_for_update(customer),
+        reference=reference,
+        note=note,
+        idempotency_key=idempotency_key,
+        debit=debit,
+    )
+
+
 def payment_receive(
     *,
     customer: Customer,
@@ -203,12 +262,7 @@ def payment_receive(
         if earlier is not None:
             return earlier
         customer = Customer.objects.select_for_update().select_related("tenant").get(pk=customer.pk)
-        bills = list(
-            Bill.objects.select_for_update()
-            .filter(customer=customer, status__in=OPEN_STATUSES)
-            .select_related("tenant")
-            .order_by("due_date", "period_start", "pk")
-        )
+        bills = open_bills_for_update(customer)
         return _record(
             customer=customer,
             by=by,

@@ -53,6 +53,11 @@ def test_financial_codes():
         "accounting.view",
         "cards.view",
         "cards.sell",
+        "cards.manage",
+        "payments.reverse",
+        "payments.verify",
+        "payment_links.send",
+        "gateways.manage",
         # Packages carry master, operator and customer prices.
         "packages.view",
         "packages.manage",
@@ -371,7 +376,15 @@ def test_isp_wide_codes_only_work_at_the_root_of_the_isp(isp, fresh):
     from netbill.core.testing.people import set_codes
 
     isp_wide = {p.code for p in BY_CODE.values() if p.isp_wide}
-    assert isp_wide == {"accounting.view", "bills.runs", "billing.settings"}
+    assert isp_wide == {
+        "accounting.view",
+        "bills.runs",
+        "billing.settings",
+        "payments.reverse",
+        "gateways.manage",
+        "portal.settings",
+        "cards.manage",
+    }
     for code in isp_wide:
         assert can(isp.ga, code)
         # An operator given the code by special permission still reads no ISP books.

@@ -23,6 +23,9 @@ SCHEDULE: tuple[tuple[str, str, int], ...] = (
     # Starts each ISP's bill runs and auto-suspension once its local clock passes the
     # run hour (billing.tasks); runs already done today are not repeated.
     ("bill runs", "billing.runs_due_all", 900),
+    # Asks the gateways about online payments still pending or initiated (payments.
+    # tasks): a lost callback is found within half an hour (Verify Payments).
+    ("verify pending payments", "payments.verify_pending_all", 1800),
     # Removes uploads nobody went on with (core.tasks.PENDING_JOB_DAYS).
     ("purge abandoned uploads", "core.jobs_purge_pending_all", 86400),
 )
