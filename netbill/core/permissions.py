@@ -75,14 +75,10 @@ CATALOG: tuple[Perm, ...] = (
     ),
     Perm("billing.settings", _("Change billing settings"), _("Settings"), True, isp_wide=True),
     Perm("accounting.view", _("See accounting"), _("Accounting"), True, isp_wide=True),
-    Perm(
-        "payments.reverse", _("Reverse payments"), _("Bills & Payments"), True, isp_wide=True
-    ),
+    Perm("payments.reverse", _("Reverse payments"), _("Bills & Payments"), True, isp_wide=True),
     Perm("payments.verify", _("Verify gateway payments"), _("Bills & Payments"), True),
     Perm("payment_links.send", _("Send payment links"), _("Bills & Payments"), True),
-    Perm(
-        "gateways.manage", _("Configure payment gateways"), _("Settings"), True, isp_wide=True
-    ),
+    Perm("gateways.manage", _("Configure payment gateways"), _("Settings"), True, isp_wide=True),
     Perm("portal.settings", _("Change the suspension portal"), _("Settings"), isp_wide=True),
     Perm("cards.view", _("See recharge cards"), _("Recharge Cards"), True),
     Perm("cards.sell", _("Sell and redeem recharge cards"), _("Recharge Cards"), True),

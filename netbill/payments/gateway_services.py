@@ -212,9 +212,7 @@ def callback_receive(*, gateway: PaymentGateway, request: CallbackRequest) -> Ca
         return CallbackResult(None, False, _("This payment notification was refused."))
     txn = _find_txn(gateway, callback)
     if txn is None:
-        _log_callback(
-            gateway, request, callback, accepted=False, reason="No such transaction."
-        )
+        _log_callback(gateway, request, callback, accepted=False, reason="No such transaction.")
         return CallbackResult(None, False, _("We do not know this payment."))
     if callback.event_id:
         try:
@@ -261,10 +259,7 @@ def txn_verify(txn: GatewayTransaction, *, trigger: str = T.MANUAL, by=None) -> 
         verification = module.verify(txn)
     except GatewayError as exc:
         return _unknown(txn, trigger, str(exc), by=by)
-    if (
-        verification.status in OPEN_TXN_STATUSES
-        and timezone.now() - txn.created_at > GIVE_UP_AFTER
-    ):
+    if verification.status in OPEN_TXN_STATUSES and timezone.now() - txn.created_at > GIVE_UP_AFTER:
         verification.status = S.EXPIRED
         verification.detail = _("Nobody completed this payment at the gateway.")
     return settle(txn, verification, trigger=trigger, by=by)
@@ -332,9 +327,7 @@ def settle(
                     obj=txn,
                     after={"reference": txn.reference, "problem": problem},
                 )
-                publish(
-                    "payment.held", tenant_id=txn.tenant_id, txn_id=txn.pk, problem=problem
-                )
+                publish("payment.held", tenant_id=txn.tenant_id, txn_id=txn.pk, problem=problem)
                 return txn
             payment = payment_record_system(
                 customer=txn.customer,
@@ -351,9 +344,7 @@ def settle(
             txn.detail = _("Paid; receipt %(receipt)s.") % {"receipt": payment.receipt_number}
             txn.save(update_fields=[*fields, "gateway_txn_id", "payment"])
             if txn.link_id:
-                PaymentLink.objects.filter(pk=txn.link_id, paid_at__isnull=True).update(
-                    paid_at=now
-                )
+                PaymentLink.objects.filter(pk=txn.link_id, paid_at__isnull=True).update(paid_at=now)
             _check(txn, trigger, status=v.status, outcome=txn.detail, raw=v.raw, by=by)
             return txn
         if v.status in FINAL_FAILURES:

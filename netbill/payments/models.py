@@ -179,9 +179,7 @@ class PaymentGateway(TenantOwnedModel):
     credentials (a JSON object whose keys the provider's module names) are encrypted
     at rest; several gateways can be active at once."""
 
-    provider = models.CharField(
-        _("gateway"), max_length=16, choices=GatewayProviderChoices.choices
-    )
+    provider = models.CharField(_("gateway"), max_length=16, choices=GatewayProviderChoices.choices)
     display_name = models.CharField(_("name shown to customers"), max_length=64, blank=True)
     credentials = EncryptedTextField(_("credentials"), blank=True)
     is_sandbox = models.BooleanField(_("sandbox mode"), default=True)
@@ -262,9 +260,7 @@ class GatewayTransaction(TenantOwnedModel):
     gateway = models.ForeignKey(
         PaymentGateway, on_delete=models.PROTECT, related_name="transactions"
     )
-    provider = models.CharField(
-        _("gateway"), max_length=16, choices=GatewayProviderChoices.choices
-    )
+    provider = models.CharField(_("gateway"), max_length=16, choices=GatewayProviderChoices.choices)
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="gateway_transactions"
     )

@@ -3,6 +3,7 @@ gateway's checkout page, the gateways' return and IPN endpoints, and the result 
 customer lands on after paying."""
 
 import secrets
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db import transaction
@@ -164,8 +165,15 @@ class SandboxCheckoutView(TenantPublicView):
                 txn.save(update_fields=["meta", "updated_at"])
         result = {"paid": "success", "failed": "failure", "cancelled": "cancel"}[record["state"]]
         back = (txn.meta or {}).get("return_url") or reverse(
-            "payments_public:gateway_return", kwargs={"isp": self.tenant.slug, "provider": "sandbox"}
+            "payments_public:gateway_return",
+            kwargs={"isp": self.tenant.slug, "provider": "sandbox"},
+        )
+        query = urlencode(
+            {
+                "reference": txn.reference,
+                "result": result,
+                "sig": sandbox_signature(txn.reference, result),
+            }
         )
         sep = "&" if "?" in back else "?"
-        sig = sandbox_signature(txn.reference, result)
-        return HttpResponseRedirect(f"{back}{sep}reference={txn.reference}&result={result}&sig={sig}")
+        return HttpResponseRedirect(f"{back}{sep}{query}")

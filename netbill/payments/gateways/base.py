@@ -232,7 +232,9 @@ class Gateway:
             self._client = httpx.Client(timeout=TIMEOUT, follow_redirects=False)
         return self._client
 
-    def request(self, method: str, url: str, *, moves_money: bool = False, **kwargs) -> httpx.Response:
+    def request(
+        self, method: str, url: str, *, moves_money: bool = False, **kwargs
+    ) -> httpx.Response:
         """One HTTP call. A call that cannot reach the gateway is `GatewayUnavailable`;
         a timeout (or a 5xx) on a call that may have moved money is `GatewayTimeout`."""
         try:
@@ -266,4 +268,3 @@ class Gateway:
         return _("%(gateway)s is not available right now. Please choose another way to pay.") % {
             "gateway": self.label
         }
-
