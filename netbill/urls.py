@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("netbill.radius.urls")),
     path("pay/<slug:isp>/", include("netbill.payments.public_urls")),
     path("portal/", include("netbill.portal.urls")),
+    path("portal-settings/", include("netbill.portal.settings_urls")),
     path("api/", include("netbill.api.urls")),
     path("hijack/", include("hijack.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

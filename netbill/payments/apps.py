@@ -8,4 +8,4 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self):
-        from . import menu  # noqa: F401 (Bills & Payments, Account Balance)
+        from . import menu, menu_cards, menu_gateways, menu_links  # noqa: F401

@@ -7,9 +7,13 @@ from django.urls import path
 
 
 def register(router) -> None:
+    from . import cards, gateways, links
     from .views import register as register_views
 
     register_views(router)
+    gateways.register(router)
+    links.register(router)
+    cards.register(router)
 
 
 def urls() -> list:

@@ -1,0 +1,5 @@
+"""/api/v1/ endpoints of the payments app: gateways."""
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,3 @@
+"""Panel pages of the payments app: gateways (views_gateways.py)."""
+
+urlpatterns: list = []

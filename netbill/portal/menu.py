@@ -1,0 +1,1 @@
+"""Menu entries of the portal app (Settings → Suspension Portal Settings)."""
