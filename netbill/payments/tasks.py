@@ -7,6 +7,8 @@ from celery import shared_task
 
 from netbill.core.tasks import TenantTask
 
+from .link_tasks import *  # noqa: F403 (Payment Link Broadcast, registered with the worker)
+
 log = logging.getLogger(__name__)
 
 

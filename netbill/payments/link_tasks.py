@@ -1,0 +1,1 @@
+"""Payment Link Broadcast: the background job (written with payments.links)."""
