@@ -32,6 +32,17 @@ __all__ = [
     "url_sets",
 ]
 
+# The public pages of one ISP (tenancy.public.TenantPublicView: the ISP from the URL's
+# slug, no panel login). tests/test_public_pages.py and each app's tests check them.
+_PUBLIC_PAGES: dict[str, str] = {
+    "payments_public:gateway_return": "a gateway sends the customer's browser back here",
+    "payments_public:gateway_ipn": "gateways notify us server to server (IPN, webhooks)",
+    "payments_public:result": "the customer's result page, found by our random reference",
+    "payments_public:sandbox_checkout": "the offline Sandbox gateway's checkout page",
+    "payments_public:link": "a payment link: a signed, expiring token in the URL",
+    "portal:home": "the customer portal: its own login (customers are not panel users)",
+}
+
 # Routes that are neither a BaseView nor a TenantViewSet.
 NOT_BASE_VIEWS: dict[str, str] = {
     "home": "only redirects each user to the landing page of its role",
@@ -49,6 +60,7 @@ NOT_BASE_VIEWS: dict[str, str] = {
     "api:api-root": "DRF's router index: lists endpoint URLs, behind IsAuthenticated",
     "api-schema": "drf-spectacular: the OpenAPI schema (public, see PUBLIC)",
     "api-docs": "drf-spectacular: Swagger UI for the schema (public, see PUBLIC)",
+    **{name: f"{why} (public, see PUBLIC)" for name, why in _PUBLIC_PAGES.items()},
 }
 
 # Routes that answer an anonymous visitor with something other than the login page,
@@ -62,6 +74,7 @@ PUBLIC: dict[str, str] = {
         "code is AGPL, so the API surface is public anyway; it holds no tenant data"
     ),
     "api-docs": "Swagger UI for the public schema; its data calls need a key like any other",
+    **_PUBLIC_PAGES,
 }
 
 # Routes with a pk whose view has no `model` attribute.
@@ -72,7 +85,13 @@ PK_MODELS: dict[str, str] = {
 }
 
 # Values for keyword arguments other than pk.
-FILLERS = {"format": "json"}
+FILLERS = {
+    "format": "json",
+    "isp": "alpha",
+    "provider": "sandbox",
+    "reference": "NB0000000000000",
+    "signed": "not-a-link",
+}
 
 
 @dataclass(frozen=True)
