@@ -165,6 +165,12 @@ def amount_str(amount: Decimal) -> str:
     return f"{Decimal(amount).quantize(Decimal('0.01'))}"
 
 
+def local_mobile(mobile: str) -> str:
+    """+8801711000000 → 01711000000, as the Bangladeshi gateways want it."""
+    mobile = (mobile or "").strip()
+    return "0" + mobile[4:] if mobile.startswith("+880") else mobile
+
+
 def hmac_sha256_hex(key: str | bytes, message: str | bytes) -> str:
     key = key.encode() if isinstance(key, str) else key
     message = message.encode() if isinstance(message, str) else message

@@ -72,7 +72,7 @@ class SandboxGateway(Gateway):
             return Verification(
                 status=S.SUCCEEDED,
                 amount=Decimal(record["amount"]),
-                currency="BDT",
+                currency=txn.currency,
                 reference=txn.reference,
                 gateway_txn_id=record["trx_id"],
                 raw=record,
