@@ -2,6 +2,7 @@
 list holds only what the viewer reaches (built per request, never at import time)."""
 
 import datetime
+import re
 
 import django_filters
 from django import forms
@@ -15,8 +16,13 @@ from netbill.catalog.models import BillingProfile
 from netbill.core.permissions import restrict
 from netbill.tenancy.models import Zone
 
-from .choices import PaymentKindChoices, PaymentMethodChoices
-from .models import Payment
+from .choices import (
+    PaymentKindChoices,
+    PaymentMethodChoices,
+    PaymentStatusChoices,
+    TxnStatusChoices,
+)
+from .models import GatewayTransaction, Payment, PaymentGateway
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -49,7 +55,7 @@ def _billing_profiles(code):
 class PaymentFilterSet(django_filters.FilterSet):
     """Bills & Payments → Customer Payments."""
 
-    q = django_filters.CharFilter(label=_("Customer"), method="search")
+    q = django_filters.CharFilter(label=_("Customer, receipt or reference"), method="search")
     received_from = django_filters.DateFilter(
         label=_("From"), field_name="received_at", lookup_expr="date__gte", widget=DATE
     )
@@ -58,6 +64,7 @@ class PaymentFilterSet(django_filters.FilterSet):
     )
     method = django_filters.ChoiceFilter(label=_("Method"), choices=PaymentMethodChoices.choices)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=PaymentKindChoices.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=PaymentStatusChoices.choices)
     operator = django_filters.ModelChoiceFilter(
         label=_("Operator"), queryset=_reachable(Operator, "payments.view", ["path"])
     )
@@ -83,6 +90,7 @@ class PaymentFilterSet(django_filters.FilterSet):
             "received_to",
             "method",
             "kind",
+            "status",
             "operator",
             "collector",
             "received_by",
@@ -90,11 +98,99 @@ class PaymentFilterSet(django_filters.FilterSet):
         ]
 
     def search(self, queryset, name, value):
+        return payment_search(queryset, value)
+
+
+RECEIPT = re.compile(r"^(?:RCPT-?)?0*(\d{1,12})$", re.IGNORECASE)
+
+
+def payment_search(queryset, value: str):
+    """Payments whose customer's username or name, reference, or receipt number
+    ("RCPT-000042", or just 42) matches `value`."""
+    value = (value or "").strip()
+    if not value:
+        return queryset
+    match = Q(customer__username__icontains=value) | Q(customer__name__icontains=value)
+    match |= Q(reference__icontains=value)
+    receipt = RECEIPT.match(value)
+    if receipt:
+        match |= Q(pk=int(receipt.group(1)))
+    return queryset.filter(match)
+
+
+#
+# Bills & Payments → Verify Payments
+#
+
+TXN_OPEN = "open"
+TXN_ALL = "all"
+# What Verify Payments lists unless told otherwise: attempts nobody has settled yet.
+UNSETTLED_TXN_STATUSES = (
+    TxnStatusChoices.INITIATED,
+    TxnStatusChoices.PENDING,
+    TxnStatusChoices.HELD,
+)
+TXN_STATUS_CHOICES = [
+    (TXN_OPEN, _("Waiting (initiated, pending or held)")),
+    (TXN_ALL, _("All")),
+    *TxnStatusChoices.choices,
+]
+
+
+def _gateways(request):
+    if request is None:
+        return PaymentGateway.objects.none()
+    return PaymentGateway.objects.filter(tenant_id=request.user.tenant_id).order_by(
+        "sort_order", "provider"
+    )
+
+
+class GatewayTransactionFilterSet(django_filters.FilterSet):
+    """Bills & Payments → Verify Payments: the waiting attempts by default; "All"
+    finds succeeded, failed and refunded ones too."""
+
+    q = django_filters.CharFilter(label=_("Customer or reference"), method="search")
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=TXN_STATUS_CHOICES,
+        method="filter_status",
+        empty_label=None,
+    )
+    gateway = django_filters.ModelChoiceFilter(label=_("Gateway"), queryset=_gateways)
+    created_from = django_filters.DateFilter(
+        label=_("From"), field_name="created_at", lookup_expr="date__gte", widget=DATE
+    )
+    created_to = django_filters.DateFilter(
+        label=_("To"), field_name="created_at", lookup_expr="date__lte", widget=DATE
+    )
+
+    class Meta:
+        model = GatewayTransaction
+        fields = ["q", "status", "gateway", "created_from", "created_to"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("status"):
+            data = data.copy()
+            data["status"] = TXN_OPEN
+        super().__init__(data, *args, **kwargs)
+
+    def filter_status(self, queryset, name, value):
+        if value == TXN_ALL:
+            return queryset
+        if value in ("", TXN_OPEN, None):
+            return queryset.filter(status__in=UNSETTLED_TXN_STATUSES)
+        return queryset.filter(status=value)
+
+    def search(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
         return queryset.filter(
-            Q(customer__username__icontains=value) | Q(customer__name__icontains=value)
+            Q(reference__icontains=value)
+            | Q(gateway_ref__icontains=value)
+            | Q(gateway_txn_id__icontains=value)
+            | Q(customer__username__icontains=value)
+            | Q(customer__name__icontains=value)
         )
 
 

@@ -211,6 +211,12 @@ def callback_receive(*, gateway: PaymentGateway, request: CallbackRequest) -> Ca
         log.warning("Refused a %s callback: %s", gateway.provider, exc.reason)
         return CallbackResult(None, False, _("This payment notification was refused."))
     txn = _find_txn(gateway, callback)
+    if txn is None and callback.kind == "webhook":
+        # An authenticated webhook about something that is not ours to settle (a refund
+        # event, a payment made outside netbill): kept and answered 2xx, or the gateway
+        # retries for a day and then disables the webhook.
+        _log_callback(gateway, request, callback, accepted=True, reason="Ignored: no transaction.")
+        return CallbackResult(None, True, _("Ignored."))
     if txn is None:
         _log_callback(gateway, request, callback, accepted=False, reason="No such transaction.")
         return CallbackResult(None, False, _("We do not know this payment."))

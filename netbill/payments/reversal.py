@@ -36,7 +36,7 @@ def payment_reverse(*, payment: Payment, by, reason: str, source: str | None = N
     with transaction.atomic():
         sql.lock_billing(payment.tenant_id)
         payment = (
-            Payment.objects.select_for_update()
+            Payment.objects.select_for_update(of=("self",))
             .select_related("tenant", "journal_entry")
             .get(pk=payment.pk)
         )

@@ -52,7 +52,7 @@ def clean_amount(value, field: str = "amount") -> Decimal:
     return quantize(amount)
 
 
-def _money_account(by, method: str) -> tuple[str, int | None]:
+def money_account(by, method: str) -> tuple[str, int | None]:
     """Where the money went: the ISP's cash or bank, or, for cash a reseller's user
     took, that reseller's deposit (it holds the ISP's money)."""
     if method == PaymentMethodChoices.BANK:
@@ -91,7 +91,7 @@ def _record(
         settled.append(bill_apply(bill, part))
         remaining -= part
     if debit is None:
-        account, collector_id = _money_account(by, method)
+        account, collector_id = money_account(by, method)
         debit = Line(account, operator_id=collector_id)
     collector_id = debit.operator_id
     payment = Payment.objects.create(

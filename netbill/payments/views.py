@@ -18,6 +18,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from netbill.accounting.models import JournalEntry
 from netbill.billing.choices import OPEN_STATUSES
 from netbill.billing.models import Bill
 from netbill.core.exceptions import BusinessRuleError
@@ -37,15 +38,16 @@ from netbill.customers.models import Customer
 
 from . import services
 from .bulk import bills_bulk_cancel
-from .choices import PaymentKindChoices
+from .choices import PaymentKindChoices, PaymentStatusChoices
 from .filters import BulkBillFilterSet, PaymentFilterSet
 from .forms import BulkCancelForm, BulkPayForm, PaymentReceiveForm, new_token
-from .models import Allocation, Payment
+from .models import Allocation, GatewayTransaction, Payment, RechargeCard
 from .pdf import receipt_pdf
 from .tables import PaymentTable
 
 VIEW = "payments.view"
 RECEIVE = "payments.receive"
+REVERSE = "payments.reverse"
 BILLS_VIEW = "bills.view"
 BILLS_EDIT = "bills.edit"
 
@@ -54,7 +56,7 @@ AUDIT_SHOWN = 50
 
 def _payments():
     return Payment.objects.select_related(
-        "tenant", "customer", "operator", "received_by", "collector", "journal_entry"
+        "tenant", "customer", "operator", "received_by", "collector", "journal_entry", "reversed_by"
     )
 
 
@@ -183,6 +185,12 @@ class PaymentView(ObjectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         payment = self.object
+        user = self.request.user
+        reversal_entry = None
+        if payment.journal_entry_id and payment.status == PaymentStatusChoices.REVERSED:
+            reversal_entry = JournalEntry.objects.filter(
+                tenant_id=payment.tenant_id, reverses_id=payment.journal_entry_id
+            ).first()
         context.update(
             title=payment.receipt_number,
             allocations=list(_allocations(payment)),
@@ -192,7 +200,16 @@ class PaymentView(ObjectView):
                 object_type=Payment._meta.label_lower,
                 object_id=str(payment.pk),
             ).order_by("-created_at", "-id")[:AUDIT_SHOWN],
-            show_journal=can(self.request.user, "accounting.view"),
+            show_journal=can(user, "accounting.view"),
+            reversal_entry=reversal_entry,
+            # Where the money came from: the online payment, or the recharge card.
+            gateway_txn=GatewayTransaction.objects.filter(payment=payment)
+            .select_related("gateway")
+            .first(),
+            show_gateway_txn=can(user, "payments.verify"),
+            card=RechargeCard.objects.filter(payment=payment).select_related("batch").first(),
+            may_reverse=payment.status == PaymentStatusChoices.COMPLETED
+            and can(user, REVERSE, payment),
         )
         return context
 
@@ -244,8 +261,9 @@ class ReceiptPDFView(ObjectView):
 
 
 class PaymentListView(ObjectListView):
-    """Bills & Payments → Customer Payments: every payment in the user's reach, with
-    the count and sum of what the filters select."""
+    """Bills & Payments → Customer Payments: every payment in the user's reach (cash,
+    bank, gateway, card; bill payments and advances; completed and reversed), with
+    the count and sum of the completed payments the filters select."""
 
     permission_required = VIEW
     model = Payment
@@ -270,7 +288,12 @@ class PaymentListView(ObjectListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        totals = self.object_list.order_by().aggregate(count=Count("pk"), amount=Sum("amount"))
+        # What was received: reversed payments are listed but not counted.
+        totals = (
+            self.object_list.filter(status=PaymentStatusChoices.COMPLETED)
+            .order_by()
+            .aggregate(count=Count("pk"), amount=Sum("amount"))
+        )
         context["totals"] = {
             "count": totals["count"] or 0,
             "amount": quantize(totals["amount"] or Decimal("0")),
