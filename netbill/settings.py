@@ -44,6 +44,10 @@ FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY") or (
 if not FIELD_ENCRYPTION_KEY:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set in production.")
 
+# The key of the recharge-card PIN hashes (HMAC-SHA256). Unset, it is derived from
+# SECRET_KEY, so rotating SECRET_KEY would make unsold cards unredeemable: set it.
+CARD_PIN_PEPPER = os.environ.get("CARD_PIN_PEPPER") or None
+
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")

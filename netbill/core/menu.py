@@ -20,6 +20,7 @@ SECTIONS = (
     _("Routers & Packages"),
     _("IP & PPPoE Management"),
     _("Bills & Payments"),
+    _("Recharge Cards"),
     _("SMS & Notifications"),
     _("Monitoring"),
     _("Accounting"),
