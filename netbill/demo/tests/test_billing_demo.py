@@ -120,7 +120,8 @@ def test_most_bills_are_paid_at_the_counter_over_the_months():
         bills = Bill.objects.exclude(status="cancelled")
         paid = bills.filter(status="paid").count()
         assert paid >= 0.8 * bills.count()
-        payments = Payment.objects.select_related("received_by")
+        # (Online and card payments, issue 7, have no cashier: test_payments_demo.)
+        payments = Payment.objects.filter(method__in=("cash", "bank")).select_related("received_by")
         # Cash at the Group Admin's counter and at a reseller's cash desk (Mirpur Link's
         # manager), and Uttara Net's own login.
         assert {p.received_by.username for p in payments} == {"admin", "manager", "uttara"}

@@ -17,6 +17,7 @@ from netbill.accounts.choices import OperatorKindChoices as Kind
 from netbill.accounts.choices import UserRoleChoices as Role
 from netbill.accounts.models import Operator, User
 from netbill.accounts.roles import ROLE_DEFAULTS
+from netbill.demo.payments import DEMO_PORTAL_CUSTOMER, DEMO_PORTAL_SUSPENDED, seed_payments
 from netbill.tenancy.models import Tenant
 from netbill.tenancy.services import tenant_update_company
 
@@ -777,6 +778,14 @@ def _seed_customers(tenant, admin) -> None:
         )
 
 
+def demo_customer_password(username: str) -> str:
+    """The PPPoE (and customer portal) password `_seed_customers` gives a demo customer."""
+    for n, row in enumerate(DEMO_CUSTOMERS):
+        if row[1] == username:
+            return f"{username.split('.')[0]}@{4100 + n * 37}"
+    raise KeyError(username)
+
+
 @contextmanager
 def _clock(tenant, day):
     """Let the services run as on `day` (10:00 in the ISP's time zone; today: now).
@@ -1057,6 +1066,7 @@ class Command(BaseCommand):
             _seed_customers(tenant, admin)
             _seed_billing(tenant, admin)
             _seed_import(tenant, admin)
+            seed_payments(tenant, admin)
             services.sales_note_add(
                 by=sales, operator=uttara, body="Wants 20 more FTTH ports in Sector 10 by January."
             )
@@ -1113,4 +1123,14 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for role, login in rows:
             self.stdout.write(f"  {role:<22} {login}")
+        self.stdout.write("")
+        self.stdout.write(
+            f"Customer portal: /portal/{DEMO_SLUG}/login/ (PPPoE username and password)"
+        )
+        for role, username in (
+            ("Customer", DEMO_PORTAL_CUSTOMER),
+            ("Suspended, owes a bill", DEMO_PORTAL_SUSPENDED),
+        ):
+            self.stdout.write(f"  {role:<22} {username} / {demo_customer_password(username)}")
+        self.stdout.write("  Pay with the Sandbox gateway: no real money moves.")
         self.stdout.write("")
