@@ -2,8 +2,8 @@
 slug in the URL picks the tenant, and nothing of another ISP answers under it — not a
 transaction by its reference, not a payment link, not a gateway callback.
 
-(The crawlers skip these routes: they are in crawl.PUBLIC, and this file checks them
-for what they are.)"""
+(The crawlers skip these routes, `Route.is_public`; this file pins their list and checks
+them for what they are; the portal's and each gateway's tests check the rest.)"""
 
 import pytest
 from django.urls import reverse
@@ -13,6 +13,28 @@ from netbill.payments.models import GatewayCallback, Payment
 from netbill.payments.tests.helpers import add_payment_rows, sandbox_gateway
 
 pytestmark = pytest.mark.django_db
+
+# Every public page of one ISP, reviewed: a new one must be added here on purpose.
+REVIEWED = {
+    "payments_public:gateway_return": "a gateway sends the customer's browser back here",
+    "payments_public:gateway_ipn": "gateways notify us server to server (IPN, webhooks)",
+    "payments_public:result": "the customer's result page, found by our random reference",
+    "payments_public:sandbox_checkout": "the offline Sandbox gateway's checkout page",
+    "payments_public:link": "a payment link: a signed, expiring token in the URL",
+    "portal:home": "the customer portal (its own login)",
+    "portal:login": "the customer portal's login",
+    "portal:logout": "ends the customer's portal session",
+    "portal:pay": "pay with a gateway (portal login)",
+    "portal:receipt": "the customer's own receipt (portal login)",
+    "portal:redeem": "redeem a recharge card (portal login)",
+    "portal:suspended": "the suspension page: the customer by client IP, open session only",
+}
+
+
+def test_the_public_pages_are_the_reviewed_ones():
+    from netbill.core.testing.crawl import iter_routes
+
+    assert {r.name for r in iter_routes() if r.is_public} == set(REVIEWED)
 
 
 @pytest.fixture

@@ -63,6 +63,9 @@ def test_every_route_is_guarded_by_a_base_class_or_allowlisted():
             assert not is_abstract(cls), f"{route.name} routes an abstract view"
         elif route.is_viewset:
             assert CodePermission in cls.permission_classes, route.name
+        elif route.is_public:
+            # One ISP's public pages (tests/test_public_pages.py pins the list).
+            assert route.name.startswith(("portal:", "payments_public:")), route.name
         else:
             unguarded.append(f"{route.name} → {cls or route.callback}")
     assert unguarded == [], "views that skip BaseView/TenantViewSet"

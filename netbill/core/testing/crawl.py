@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from netbill.core.api import TenantViewSet
 from netbill.core.views import BaseView
+from netbill.tenancy.public import TenantPublicView
 
 from .state import tenant_rows
 
@@ -31,17 +32,6 @@ __all__ = [
     "panel_routes",
     "url_sets",
 ]
-
-# The public pages of one ISP (tenancy.public.TenantPublicView: the ISP from the URL's
-# slug, no panel login). tests/test_public_pages.py and each app's tests check them.
-_PUBLIC_PAGES: dict[str, str] = {
-    "payments_public:gateway_return": "a gateway sends the customer's browser back here",
-    "payments_public:gateway_ipn": "gateways notify us server to server (IPN, webhooks)",
-    "payments_public:result": "the customer's result page, found by our random reference",
-    "payments_public:sandbox_checkout": "the offline Sandbox gateway's checkout page",
-    "payments_public:link": "a payment link: a signed, expiring token in the URL",
-    "portal:home": "the customer portal: its own login (customers are not panel users)",
-}
 
 # Routes that are neither a BaseView nor a TenantViewSet.
 NOT_BASE_VIEWS: dict[str, str] = {
@@ -60,7 +50,10 @@ NOT_BASE_VIEWS: dict[str, str] = {
     "api:api-root": "DRF's router index: lists endpoint URLs, behind IsAuthenticated",
     "api-schema": "drf-spectacular: the OpenAPI schema (public, see PUBLIC)",
     "api-docs": "drf-spectacular: Swagger UI for the schema (public, see PUBLIC)",
-    **{name: f"{why} (public, see PUBLIC)" for name, why in _PUBLIC_PAGES.items()},
+    "portal:index": (
+        "asks a customer for the ISP's code and redirects to that ISP's portal; it lists "
+        "no ISP and reads nothing (public, see PUBLIC)"
+    ),
 }
 
 # Routes that answer an anonymous visitor with something other than the login page,
@@ -74,7 +67,7 @@ PUBLIC: dict[str, str] = {
         "code is AGPL, so the API surface is public anyway; it holds no tenant data"
     ),
     "api-docs": "Swagger UI for the public schema; its data calls need a key like any other",
-    **_PUBLIC_PAGES,
+    "portal:index": "the customer portal's entry: type your ISP's code",
 }
 
 # Routes with a pk whose view has no `model` attribute.
@@ -120,6 +113,13 @@ class Route:
     def is_panel(self) -> bool:
         cls = self.view_class
         return isinstance(cls, type) and issubclass(cls, BaseView)
+
+    @property
+    def is_public(self) -> bool:
+        """A public page of one ISP (customer portal, payment links, gateway callbacks):
+        the ISP from the URL's slug, its own checks (tests/test_public_pages.py)."""
+        cls = self.view_class
+        return isinstance(cls, type) and issubclass(cls, TenantPublicView)
 
     @property
     def is_viewset(self) -> bool:

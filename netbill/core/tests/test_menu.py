@@ -25,6 +25,7 @@ def test_sections_follow_the_faq():
         "Routers & Packages",
         "IP & PPPoE Management",
         "Bills & Payments",
+        "Recharge Cards",
         "SMS & Notifications",
         "Monitoring",
         "Accounting",
@@ -85,8 +86,16 @@ def test_group_admin(isp):
         ("IP & PPPoE Management", ["IPv4 Pools", "IPv6 Pools", "PPPoE Profiles"]),
         (
             "Bills & Payments",
-            ["Bills", "Bill Runs", "Manage Bulk Bills", "Customer Payments"],
+            [
+                "Bills",
+                "Bill Runs",
+                "Manage Bulk Bills",
+                "Customer Payments",
+                "Verify Payments",
+                "Payment Link Broadcast",
+            ],
         ),
+        ("Recharge Cards", ["Card Batches", "Create Batch", "Redeem Card", "Card Distributors"]),
         ("Monitoring", ["NOC Panel"]),
         ("Accounting", ["Accounts", "Journal", "Trial Balance"]),
         (
@@ -99,6 +108,8 @@ def test_group_admin(isp):
                 "API Keys",
                 "VAT Profiles",
                 "Billing Settings",
+                "Payment Gateways",
+                "Suspension Portal Settings",
             ],
         ),
     ]
@@ -120,7 +131,17 @@ def test_operator(isp):
             ],
         ),
         ("Routers & Packages", ["Operator Packages"]),
-        ("Bills & Payments", ["Bills", "Manage Bulk Bills", "Customer Payments"]),
+        (
+            "Bills & Payments",
+            [
+                "Bills",
+                "Manage Bulk Bills",
+                "Customer Payments",
+                "Verify Payments",
+                "Payment Link Broadcast",
+            ],
+        ),
+        ("Recharge Cards", ["Card Batches", "Redeem Card", "Card Distributors"]),
         ("Settings", ["Special Permissions", "Activity Log", "API Keys"]),
     ]
 
@@ -145,7 +166,10 @@ def test_sub_operator_and_manager_and_card_distributor(isp):
         ("Dashboard", ["Dashboard"]),
         ("Customers", ["Customer List"]),
     ]
-    assert shown(isp.cards) == [("Dashboard", ["Dashboard"])]
+    assert shown(isp.cards) == [
+        ("Dashboard", ["Dashboard"]),
+        ("Recharge Cards", ["Card Batches", "Redeem Card"]),
+    ]
 
 
 def test_sales_manager(isp):
@@ -203,7 +227,17 @@ def test_a_revoked_code_hides_its_item_and_an_empty_section(isp, fresh):
             ],
         ),
         ("Routers & Packages", ["Operator Packages"]),
-        ("Bills & Payments", ["Bills", "Manage Bulk Bills", "Customer Payments"]),
+        (
+            "Bills & Payments",
+            [
+                "Bills",
+                "Manage Bulk Bills",
+                "Customer Payments",
+                "Verify Payments",
+                "Payment Link Broadcast",
+            ],
+        ),
+        ("Recharge Cards", ["Card Batches", "Redeem Card", "Card Distributors"]),
         ("Settings", ["Special Permissions", "Activity Log", "API Keys"]),
     ]
 

@@ -89,6 +89,7 @@ def test_the_panel_has_a_mobile_viewport_and_the_menu(isp, client):
         "Routers &amp; Packages",
         "IP &amp; PPPoE Management",
         "Bills &amp; Payments",
+        "Recharge Cards",
         "Monitoring",
         "Accounting",
         "Settings",

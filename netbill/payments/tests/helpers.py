@@ -56,9 +56,15 @@ def add_payment_rows(isp, label="Alpha secret", *, pool_subnet="10.62.0.0/22"):
     from netbill.payments.gateway_services import payment_start, txn_verify
     from netbill.payments.models import CardBatch, PaymentLink, RechargeCard
     from netbill.portal.models import SuspensionPortalSettings
+    from netbill.tenancy.models import Zone
 
     setup = customer_setup(isp, pool_subnet=pool_subnet, label=f"{label} payments")
-    customer, _run = billed_customer(isp, setup, name=f"{label} online payer")
+    with in_scope(isp.tenant):
+        zone = Zone.objects.filter(tenant=isp.tenant).first()
+    # Address and zone: the crawlers' ISPs make them mandatory (Mandatory Attributes).
+    customer, _run = billed_customer(
+        isp, setup, name=f"{label} online payer", address=f"{label} address", zone=zone
+    )
     gateway = sandbox_gateway(isp, name=f"{label} sandbox")
     with in_scope(isp.tenant):
         with TestCase.captureOnCommitCallbacks(execute=True):
